@@ -1,0 +1,1 @@
+"""symprop's generator: layer rules → mechanical gradients (SymPy) → LaTeX and NumPy kernels."""

@@ -1,0 +1,122 @@
+"""Command line: `python -m derive {generate,latex,docs,check} ...`."""
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import rules as rule_table
+from .derivation import claim_docs, rule_doc
+from .render import environment, render_kernel, write
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATED = ROOT / "generated"
+
+
+def _pick(names: list[str]):
+    if not names:
+        return [rule_table.RULES[n] for n in sorted(rule_table.RULES)]
+    unknown = [n for n in names if n not in rule_table.RULES]
+    if unknown:
+        raise SystemExit(f"derive: no rule {', '.join(map(repr, unknown))}; "
+                         f"rules: {', '.join(sorted(rule_table.RULES))}")
+    return [rule_table.RULES[n] for n in names]
+
+
+def _log(quiet: bool, message: str):
+    if not quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
+def generate(out: Path, names=(), quiet=False) -> list[Path]:
+    """Render every kernel (and the package index) into `out`; return the files written."""
+    paths = []
+    for rule in _pick(list(names)):
+        start = time.perf_counter()
+        path = out / f"{rule.name}.py"
+        changed = write(path, render_kernel(rule))
+        _log(quiet, f"  {'wrote' if changed else 'same '} {path.relative_to(out.parent)}"
+                    f"  ({time.perf_counter() - start:.1f}s)")
+        paths.append(path)
+    if not names:
+        init = environment().get_template("__init__.py.j2").render(
+            rules=sorted(rule_table.RULES))
+        write(out / "__init__.py", init)
+        paths.append(out / "__init__.py")
+    return paths
+
+
+def documents(out: Path, quiet=False) -> list[Path]:
+    env = environment()
+    data = {"rules": [rule_doc(r) for r in _pick([])], "claims": claim_docs()}
+    paths = []
+    for template, name in (("DERIVATIONS.md.j2", "DERIVATIONS.md"),
+                           ("derivations.tex.j2", "derivations.tex")):
+        path = out / name
+        changed = write(path, env.get_template(template).render(**data))
+        _log(quiet, f"  {'wrote' if changed else 'same '} {path.relative_to(out.parent)}")
+        paths.append(path)
+    return paths
+
+
+def print_latex(names) -> None:
+    rules = _pick(list(names))
+    claims = claim_docs() if not names else []
+    text = environment().get_template("derivations.txt.j2").render(
+        rules=[rule_doc(r) for r in rules], claims=claims)
+    sys.stdout.write(text)
+
+
+def check(reference: Path = GENERATED) -> int:
+    """Regenerate into a temporary folder and compare with `reference`; 0 when identical."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / "generated"
+        produced = generate(fresh, quiet=True) + documents(fresh, quiet=True)
+        drift = []
+        for path in produced:
+            committed = reference / path.name
+            new = path.read_text(encoding="utf-8")
+            old = committed.read_text(encoding="utf-8") if committed.exists() else ""
+            if new != old:
+                drift.append(path.name)
+                sys.stdout.writelines(difflib.unified_diff(
+                    old.splitlines(True), new.splitlines(True),
+                    f"committed/{path.name}", f"derived/{path.name}", n=1))
+        stale = sorted(p.name for p in reference.glob("*.py")
+                       if p.name not in {q.name for q in produced} and p.name != "lenet5.py")
+    if drift or stale:
+        print(f"derive check: generated/ differs from what derive produces: "
+              f"{', '.join(drift + [s + ' (no rule)' for s in stale])}. Run `make`.", file=sys.stderr)
+        return 1
+    print(f"derive check: generated/ matches derive ({len(produced)} files)", file=sys.stderr)
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m derive", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("generate", help="render kernels into generated/ (or --out)")
+    p.add_argument("rules", nargs="*", help="rule names (default: all)")
+    p.add_argument("--out", type=Path, default=GENERATED)
+    p = sub.add_parser("latex", help="print the derivations as LaTeX, step by step")
+    p.add_argument("rules", nargs="*", help="rule names (default: all, and the article's results)")
+    p = sub.add_parser("docs", help="write DERIVATIONS.md and derivations.tex")
+    p.add_argument("--out", type=Path, default=GENERATED)
+    sub.add_parser("check", help="fail when generated/ differs from what derive produces")
+    p = sub.add_parser("rules", help="list the rule table")
+    args = parser.parse_args(argv)
+    if args.command == "generate":
+        generate(args.out.resolve(), args.rules)
+    elif args.command == "latex":
+        print_latex(args.rules)
+    elif args.command == "docs":
+        documents(args.out.resolve())
+    elif args.command == "check":
+        return check()
+    elif args.command == "rules":
+        for name, rule in sorted(rule_table.RULES.items()):
+            print(f"{name:24s} {rule.doc}")
+    return 0

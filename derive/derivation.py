@@ -1,0 +1,98 @@
+"""The derivations as documents: each rule's steps as LaTeX, in the order the article takes them.
+
+forward definition → chain rule → Kronecker-delta form → solved (gathered) result →
+in terms of the forward output (where the engine found one) → matrix form (where one exists).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .article import CLAIMS
+from .differentiate import gradient, jacobian
+from .matrix import matrix_form
+from .printing import latex
+from .rule import Rule
+
+
+@dataclass
+class Step:
+    label: str
+    tex: str
+
+
+@dataclass
+class GradientDoc:
+    wrt: str
+    lhs: str
+    steps: list[Step]
+
+
+@dataclass
+class RuleDoc:
+    name: str
+    doc: str
+    forward: str
+    facts: list[str]
+    constants: list[str]
+    jacobian: str | None
+    gradients: list[GradientDoc]
+
+
+@dataclass
+class ClaimDoc:
+    section: str
+    title: str
+    article: str
+    derived: str
+    agrees: bool
+    remark: str
+
+
+def _loss_display(expr: sp.Expr, rule: Rule) -> sp.Expr:
+    """For a loss, L = J, so the upstream gradient ∂L/∂J is 1 in the document."""
+    return expr.subs(sp.Symbol("g"), 1) if rule.output.rank == 0 else expr
+
+
+def rule_doc(rule: Rule) -> RuleDoc:
+    out = rule.output
+    up = out.name
+    head = out[rule.index] if out.rank else sp.Symbol(out.name)
+    grads = []
+    for t in rule.differentiable:
+        gr = gradient(rule, t.name)
+        show = lambda e: latex(_loss_display(e, rule), up)  # noqa: E731
+        read = t[gr.index] if t.rank else sp.Symbol(t.name)
+        top = "J" if out.rank == 0 else r"\mathcal{L}"
+        lhs = rf"\frac{{\partial {top}}}{{\partial {latex(read)}}}"
+        steps = [Step("chain rule", show(gr.chain)),
+                 Step("Kronecker-delta form", show(gr.kronecker)),
+                 Step("deltas solved", show(gr.gathered))]
+        if gr.result != gr.gathered:
+            steps.append(Step(f"in terms of the output {out.name}", show(gr.result)))
+        mat = matrix_form(_loss_display(gr.result, rule), gr.index, up)
+        if mat:
+            steps.append(Step("matrix form", mat))
+        grads.append(GradientDoc(t.name, lhs, steps))
+    jac = None
+    if out.rank and len(rule.differentiable) == 1:
+        expr, index = jacobian(rule, rule.differentiable[0].name)
+        if expr.has(sp.KroneckerDelta) and not expr.has(sp.Sum):
+            x = rule.differentiable[0]
+            jac = (rf"\frac{{\partial {latex(head)}}}{{\partial {latex(x[index])}}} = "
+                   f"{latex(expr)}")
+    return RuleDoc(
+        name=rule.name, doc=rule.doc,
+        forward=latex(sp.Eq(head, rule.expr, evaluate=False)),
+        facts=[latex(f) for f in rule.facts],
+        constants=[f"{latex(c)} = {latex(v)}" for c, v in rule.constants],
+        jacobian=jac, gradients=grads)
+
+
+def claim_docs() -> list[ClaimDoc]:
+    docs = []
+    for c in CLAIMS:
+        expr, index, agrees = c.verdict()
+        docs.append(ClaimDoc(c.section, c.title, c.article_latex, latex(expr), agrees, c.remark))
+    return docs

@@ -1,0 +1,255 @@
+"""Vector-Jacobian products derived from a rule's forward expression, step by step.
+
+For a tensor X of a rule `F[out] = expr`, with the upstream gradient G = ∂J/∂F:
+
+    ∂J/∂X[p] = Σ_out G[out] · ∂F[out]/∂X[p]          (chain rule)
+             = Σ_out G[out] · (expr with Kronecker deltas)   (SymPy's diff)
+             = gathered form                              (deltas eliminated, bounds folded)
+
+then the rule's facts are applied and, where it can be done exactly, the result is rewritten in
+terms of the forward output (tanh' = 1 - a^2) by solving `out = f(h)` for a sub-expression h.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sympy as sp
+
+from . import kronecker
+from .bounds import fold
+from .rule import Rule, Tensor
+
+LETTERS = "pqrtuvxyhlefcd"
+
+
+@dataclass(frozen=True)
+class Gradient:
+    """The derivation of ∂J/∂X for one tensor X of a rule."""
+    rule: Rule
+    wrt: Tensor
+    index: tuple[sp.Symbol, ...]      # free indices of the result, X[index]
+    upstream: sp.Expr                  # G[out] (or the scalar g for a loss)
+    chain: sp.Expr                     # Σ_out G[out] ∂F[out]/∂X[index], unevaluated
+    kronecker: sp.Expr                 # the same after SymPy's diff: deltas explicit
+    gathered: sp.Expr                  # deltas eliminated, facts applied
+    result: sp.Expr                    # rewritten in the forward output where exact
+
+    @property
+    def uses_output(self) -> bool:
+        return self.result.has(self.rule.output.base)
+
+
+def upstream(rule: Rule) -> sp.Expr:
+    if rule.output.rank == 0:
+        return sp.Symbol("g")
+    return sp.IndexedBase("g")[rule.index]
+
+
+def _fresh_index(rule: Rule, wrt: Tensor) -> tuple[sp.Symbol, ...]:
+    taken = {s.name for s in rule.expr.atoms(sp.Symbol)} | {t.name for t in rule.tensors}
+    taken |= {s.name for s in rule.index} | {"g"}
+    for t in rule.tensors:
+        for size in t.shape:
+            taken |= {s.name for s in size.free_symbols}
+    names = [c for c in LETTERS if c not in taken]
+    return tuple(sp.Symbol(c, integer=True) for c in names[:wrt.rank])
+
+
+def _ranges_of(index, shape):
+    return {p: (sp.Integer(0), size - 1) for p, size in zip(index, shape)}
+
+
+def apply_facts(expr: sp.Expr, facts) -> sp.Expr:
+    """Replace each instance of a fact's left side (a Sum, up to its free indices) by its right."""
+    for fact in facts:
+        lhs, rhs = fact.lhs, fact.rhs
+        bound = {v for v, *_ in getattr(lhs, "limits", ())}
+        free = sorted({ix for read in lhs.atoms(sp.Indexed) for ix in read.indices
+                       if isinstance(ix, sp.Symbol)} - bound, key=str)
+        wild = {s: sp.Wild(f"w_{s}") for s in free}
+        pattern = lhs.xreplace(wild) if free else lhs
+
+        def swap(node):
+            if not isinstance(node, sp.Sum) or not isinstance(lhs, sp.Sum):
+                return node
+            if len(node.limits) != len(lhs.limits):
+                return node
+            renamed = node
+            for (v, *_), (w, *_) in zip(node.limits, lhs.limits):
+                renamed = renamed.xreplace({v: w})
+            match = renamed.match(pattern)
+            if match is None:
+                return node
+            return rhs.xreplace({s: match[wild[s]] for s in free})
+
+        expr = expr.replace(lambda e: isinstance(e, sp.Sum), swap)
+    return expr
+
+
+def _primary_access(rule: Rule, wrt: Tensor) -> sp.Indexed | None:
+    """A read of `wrt` at exactly the output indices, if the forward has one."""
+    for node in sp.preorder_traversal(rule.expr):
+        if isinstance(node, sp.Indexed) and node.base == wrt.base and node.indices == rule.index:
+            return node
+    return None
+
+
+def _same(a: sp.Expr, b: sp.Expr) -> bool:
+    diff = sp.expand(a - b)
+    if diff == 0:
+        return True
+    if diff.has(sp.Sum):
+        return False
+    diff = sp.simplify(diff)
+    values = {s: sp.Float(v) for s, v in zip(sorted(diff.free_symbols, key=str),
+                                             (0.37, -1.3, 0.81, -0.52, 1.7, -2.1, 0.23, 0.95))}
+    for sign in (1, -1):
+        x = diff.xreplace({s: sign * v for s, v in values.items()})
+        x = x.xreplace({i: sp.Symbol(f"v{n}") for n, i in enumerate(x.atoms(sp.Indexed))})
+        if x.free_symbols or abs(complex(sp.N(x))) > 1e-12:
+            return False
+    return True
+
+
+def subs_deep(expr: sp.Expr, old: sp.Expr, new: sp.Expr) -> sp.Expr:
+    """`subs` that also enters sums: `old` is written in the same index names as the sum uses."""
+    if isinstance(expr, sp.Sum):
+        return sp.Sum(subs_deep(expr.function, old, new), *expr.limits)
+    if not expr.args or not expr.has(sp.Sum):
+        return expr.subs(old, new)
+    return expr.func(*[subs_deep(a, old, new) for a in expr.args]).subs(old, new)
+
+
+def absorb(expr: sp.Expr) -> sp.Expr:
+    """c · Sum(f) as Sum(c · f): a factor is brought next to the terms it may combine with."""
+    if not expr.args or isinstance(expr, sp.Indexed):
+        return expr
+    expr = expr.func(*[absorb(a) for a in expr.args])
+    if isinstance(expr, sp.Mul):
+        sums = [f for f in expr.args if isinstance(f, sp.Sum)]
+        if len(sums) == 1:
+            rest = [f for f in expr.args if f is not sums[0]]
+            bound = set(sums[0].variables)
+            if not any(f.free_symbols & bound for f in rest):
+                return sp.Sum(sp.Mul(*rest) * sums[0].function, *sums[0].limits)
+    return expr
+
+
+def tidy(expr: sp.Expr) -> sp.Expr:
+    """Factors free of a sum's variables taken out of it, common factors pulled forward."""
+    expr = expr.replace(lambda e: isinstance(e, sp.Sum),
+                        lambda e: kronecker.factor_out(e.function, e.limits))
+    return sp.factor_terms(expr)
+
+
+def in_terms_of_output(expr: sp.Expr, rule: Rule, wrt: Tensor) -> sp.Expr:
+    """Rewrite reads of `wrt` as reads of the forward output, where an exact inverse exists."""
+    primary = _primary_access(rule, wrt)
+    if primary is None:
+        return expr
+
+    def count(e):
+        return sum(1 for x in sp.preorder_traversal(e)
+                   if isinstance(x, sp.Indexed) and x.base == wrt.base)
+
+    expr = original = absorb(expr)
+    back = []  # (out read, its forward expression), to check each rewrite
+    progress = True
+    while progress and count(expr):
+        progress = False
+        reads = sorted({x for x in expr.atoms(sp.Indexed) if x.base == wrt.base},
+                       key=sp.default_sort_key)
+        for read in reads:
+            inst = rule.expr.subs(dict(zip(rule.index, read.indices)), simultaneous=True)
+            out = rule.output[read.indices]
+            for h in sp.preorder_traversal(inst):
+                if not isinstance(h, sp.Expr) or not h.has(read):
+                    continue
+                T = sp.Dummy("T")
+                try:
+                    f_T = inst.xreplace({h: T})
+                    sols = sp.solve(sp.Eq(out, f_T), T)
+                except (NotImplementedError, TypeError, ValueError):
+                    continue
+                if f_T.has(read) or len(sols) != 1 or sols[0].has(sp.nan, sp.zoo, sp.Piecewise):
+                    continue
+                new = subs_deep(expr, h, sols[0])
+                if not new.has(sp.Sum):
+                    new = sp.factor_terms(sp.simplify(new))
+                check = new
+                for o, f in [*back, (out, inst)]:
+                    check = subs_deep(check, o, f)
+                if count(new) < count(expr) and _same(check, original):
+                    expr, progress = new, True
+                    back.append((out, inst))
+                    break
+            if progress:
+                break
+    return tidy(expr)
+
+
+@lru_cache(maxsize=None)
+def gradient(rule: Rule, name: str) -> Gradient:
+    wrt = rule.tensor(name)
+    if wrt.role == "label":
+        raise ValueError(f"rule {rule.name!r}: {name!r} is a label; labels are not differentiated")
+    index = _fresh_index(rule, wrt)
+    G = upstream(rule)
+    target = wrt[index]
+    out_limits = [(o, 0, size - 1) for o, size in zip(rule.index, rule.output.shape)]
+
+    def total(body):
+        return sp.Sum(G * body, *out_limits) if out_limits else G * body
+
+    out_read = out[rule.index] if (out := rule.output).rank else sp.Symbol(out.name)
+    chain = total(sp.Derivative(out_read, target, evaluate=False))
+    kron = total(sp.diff(rule.expr, target))
+    ranges = _ranges_of(index, wrt.shape)
+    terms = []
+    for t in kronecker.split_terms(kron):
+        t = kronecker.eliminate(t, prefer=rule.index)
+        t = kronecker.simplify_conds(t, ranges)
+        if t is not None:
+            terms.append(fold(t, ranges))
+    gathered = apply_facts(sp.Add(*terms), rule.facts)
+    gathered = sp.factor_terms(gathered)
+    result = in_terms_of_output(gathered, rule, wrt)
+    return Gradient(rule, wrt, index, G, chain, kron, gathered, result)
+
+
+def rename_bound(expr: sp.Expr, avoid: set) -> sp.Expr:
+    """Rename the summation variables of `expr` that clash with `avoid` (capture-free subs)."""
+    def fresh(node):
+        limits, body = [], node.function
+        for v, lo, hi in node.limits:
+            if v in avoid:
+                new = kronecker._fresh(v, avoid | node.atoms(sp.Symbol))
+                body = body.xreplace({v: new})
+                v = new
+            limits.append((v, lo, hi))
+        return sp.Sum(body, *limits)
+    return expr.replace(lambda e: isinstance(e, sp.Sum), fresh)
+
+
+def compose(outer: sp.Expr, outer_index, inner: Gradient) -> sp.Expr:
+    """The chain rule between two derived layers: `inner`'s upstream gradient is `outer`."""
+    expr = inner.result
+    outer = rename_bound(outer, set(inner.index) | expr.free_symbols)
+    for read in sorted(expr.atoms(sp.Indexed), key=sp.default_sort_key):
+        if str(read.base.label) == "g":
+            expr = subs_deep(expr, read, outer.subs(dict(zip(outer_index, read.indices)),
+                                                    simultaneous=True))
+    return expr
+
+
+def jacobian(rule: Rule, name: str) -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:
+    """∂F[out]/∂X[p] with the inner sums resolved and the output substituted where exact."""
+    wrt = rule.tensor(name)
+    index = _fresh_index(rule, wrt)
+    terms = []
+    for t in kronecker.split_terms(sp.diff(rule.expr, wrt[index])):
+        t = kronecker.simplify_conds(kronecker.eliminate(t), _ranges_of(index, wrt.shape))
+        if t is not None:
+            terms.append(kronecker.rebuild(t))
+    return in_terms_of_output(sp.factor_terms(sp.Add(*terms)), rule, wrt), index

@@ -1,0 +1,234 @@
+"""Lowering index expressions to vectorized NumPy statements.
+
+Every sub-expression becomes an array whose axes are index symbols, kept in one canonical order per
+kernel. Leaves are array reads (transposed and broadcast into place), reductions (`Sum`,
+`ReduceMax`) become statements of their own, contractions go to `@` or `np.einsum` as the
+`Strategy` says, and what remains is elementwise and printed by `KernelPrinter`.
+Nothing here knows a layer: decisions follow from the indices, bounds and the strategy.
+"""
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .printing import KernelPrinter, text
+from .stable import ReduceMax
+from .strategy import DEFAULT, Strategy
+
+
+class LoweringError(NotImplementedError):
+    pass
+
+
+@dataclass
+class Statement:
+    target: str
+    code: str
+    formula: str
+    shape: str
+
+
+@dataclass
+class Lowering:
+    shapes: dict[str, tuple[sp.Expr, ...]]
+    strategy: Strategy = DEFAULT
+    prefix: str = "t"
+    statements: list[Statement] = field(default_factory=list)
+    order: list[sp.Symbol] = field(default_factory=list)
+    extent: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    _cache: dict[str, tuple[str, tuple]] = field(default_factory=dict)
+    _temps: dict[str, tuple] = field(default_factory=dict)
+
+    # -- axes -----------------------------------------------------------------------------------
+    def _canon(self, axes) -> tuple[sp.Symbol, ...]:
+        for a in axes:
+            if a not in self.order:
+                self.order.append(a)
+        return tuple(sorted(set(axes), key=self.order.index))
+
+    def _note_extent(self, axis: sp.Symbol, size: sp.Expr, where: str):
+        old = self.extent.setdefault(axis, size)
+        if sp.simplify(old - size) != 0:
+            raise LoweringError(f"index {axis} runs over {old} and {size} ({where})")
+
+    def shape_text(self, axes) -> str:
+        dims = [str(self.extent.get(a, "?")) for a in axes]
+        return f"({dims[0]},)" if len(dims) == 1 else f"({', '.join(dims)})"
+
+    @staticmethod
+    def align(code: str, axes, into) -> str:
+        """`code` (axes in canonical order, a subsequence of `into`) broadcast against `into`."""
+        slots = [":" if a in axes else "None" for a in into]
+        while slots and slots[0] == "None":
+            slots.pop(0)
+        if all(s == ":" for s in slots):
+            return code
+        return f"{code}[{', '.join(slots)}]"
+
+    # -- leaves ---------------------------------------------------------------------------------
+    def _read(self, node: sp.Indexed, native: bool = False) -> tuple[str, tuple]:
+        """The array for a read; with `native`, in its own axis order (for a lone reduction)."""
+        name = str(node.base.label)
+        shape = self.shapes[name]
+        if not all(isinstance(i, sp.Symbol) for i in node.indices):
+            raise LoweringError(f"no lowering for the affine read {node}")
+        if len(set(node.indices)) != len(node.indices):
+            raise LoweringError(f"no lowering for the diagonal read {node}")
+        for axis, size in zip(node.indices, shape):
+            self._note_extent(axis, size, str(node))
+        axes = self._canon(node.indices)
+        if native:
+            return name, tuple(node.indices)
+        perm = tuple(node.indices.index(a) for a in axes)
+        if perm == tuple(range(len(perm))):
+            return name, axes
+        if len(perm) == 2:
+            return f"{name}.T", axes
+        return f"np.transpose({name}, {perm})", axes
+
+    # -- expressions ----------------------------------------------------------------------------
+    def lower(self, expr: sp.Expr) -> tuple[str, tuple]:
+        """Code for `expr` and its axes; reductions inside become statements first."""
+        if isinstance(expr, (sp.Sum, ReduceMax)):
+            return self._reduction(expr)
+        leaves: dict[sp.Basic, tuple[str, tuple]] = {}
+        for node in _maximal(expr):
+            leaves[node] = self._read(node) if isinstance(node, sp.Indexed) else self._temp(node)
+        axes = self._canon([a for _, ax in leaves.values() for a in ax])
+        swap = {node: sp.Symbol(self.align(code, ax, axes)) for node, (code, ax) in leaves.items()}
+        return KernelPrinter().doprint(expr.xreplace(swap)), axes
+
+    def _temp(self, node) -> tuple[str, tuple]:
+        code, axes = self._reduction(node)
+        key = code
+        if self.strategy.share_temporaries and key in self._cache:
+            return self._cache[key]
+        name = f"{self.prefix}{len(self._temps)}"
+        self._temps[name] = axes
+        self.statements.append(Statement(name, code, text(node), self.shape_text(axes)))
+        self._cache[key] = (name, axes)
+        return name, axes
+
+    def _reduction(self, node) -> tuple[str, tuple]:
+        bound = [v for v, *_ in node.limits]
+        body = node.function
+        coeff, body = body.as_coeff_Mul() if isinstance(node, sp.Sum) else (1, body)
+        if isinstance(node, sp.Sum) and isinstance(body, sp.Mul):
+            operands = [self.lower(f) for f in body.args]
+        elif isinstance(body, sp.Indexed):
+            operands = [self._read(body, native=True)]
+        else:
+            operands = [self.lower(body)]
+        for v, lo, hi in node.limits:
+            size = self.extent.get(v)
+            if size is None:
+                raise LoweringError(f"index {v} of {node} reads no array")
+            if lo != 0 or sp.simplify(hi - (size - 1)) != 0:
+                raise LoweringError(f"no lowering for the partial range {v} = {lo}..{hi} in {node}")
+        every = self._canon([a for _, ax in operands for a in ax])
+        keep = tuple(a for a in every if a not in bound)
+        if isinstance(node, ReduceMax):
+            (code, axes), = operands
+            return self._reduce_call(code, axes, bound, "max"), keep
+        scalars = [c for c, ax in operands if not ax]
+        if coeff != 1:
+            scalars.insert(0, KernelPrinter().doprint(coeff))
+        arrays = [(c, ax) for c, ax in operands if ax]
+        if not arrays:
+            raise LoweringError(f"{node} sums over indices no array carries")
+        code = self._contract(arrays, bound, keep)
+        if len(arrays) == 1:
+            left = tuple(a for a in arrays[0][1] if a not in bound)
+            if left != keep:
+                code = f"np.transpose({code}, {tuple(left.index(a) for a in keep)})"
+        if scalars == ["-1"]:
+            code = f"-{_wrap(code)}"
+        elif scalars:
+            code = " * ".join([*(f"({c})" for c in scalars), code])
+        return code, keep
+
+    def _reduce_call(self, code: str, axes, bound, how: str) -> str:
+        code = code if _atomic(code) else f"({code})"
+        picked = tuple(axes.index(v) for v in bound if v in axes)
+        if len(picked) == len(axes):
+            return f"{code}.{how}()"
+        return f"{code}.{how}(axis={picked[0] if len(picked) == 1 else picked})"
+
+    def _contract(self, arrays, bound, keep) -> str:
+        if len(arrays) == 1:
+            code, axes = arrays[0]
+            return self._reduce_call(code, axes, bound, "sum")
+        if len(arrays) == 2 and self.strategy.contraction == "blas":
+            code = _as_matmul(arrays, bound, keep)
+            if code:
+                return code
+        names = [a.name for a in self.order]
+        if all(len(x) == 1 and x.isascii() and x.isalpha() for x in names) and len(set(names)) == len(names):
+            letters = {a: a.name for a in self.order}
+        else:
+            letters = {a: string.ascii_letters[k] for k, a in enumerate(self.order)}
+        spec = ",".join("".join(letters[a] for a in ax) for _, ax in arrays)
+        spec += "->" + "".join(letters[a] for a in keep)
+        args = ", ".join(c for c, _ in arrays)
+        opt = ", optimize=True" if self.strategy.einsum_optimize and len(arrays) > 2 else ""
+        return f"np.einsum('{spec}', {args}{opt})"
+
+    # -- statements -----------------------------------------------------------------------------
+    def assign(self, target: str, expr: sp.Expr, axes_out: tuple, sizes: tuple) -> Statement:
+        """Bind `target` to `expr` with the axes `axes_out` (of extents `sizes`)."""
+        for a, size in zip(axes_out, sizes):
+            self._note_extent(a, size, target)
+        self._canon(axes_out)
+        code, axes = self.lower(expr)
+        missing = [a for a in axes if a not in axes_out]
+        if missing:
+            raise LoweringError(f"{target} keeps indices {missing} that are not its own")
+        order = tuple(a for a in axes_out if a in axes)
+        if order != axes:
+            code = f"np.transpose({code}, {tuple(axes.index(a) for a in order)})"
+        if len(axes) < len(axes_out):
+            code = self.align(code, order, axes_out)
+            code = f"np.broadcast_to({code}, ({', '.join(map(str, sizes))},))"
+        st = Statement(target, code, text(expr), self.shape_text(axes_out))
+        self.statements.append(st)
+        return st
+
+
+def _atomic(code: str) -> bool:
+    return code.replace("_", "").replace(".", "").isalnum()
+
+
+def _maximal(expr: sp.Expr):
+    """The array reads and reductions of `expr` that are not inside another reduction."""
+    if isinstance(expr, (sp.Indexed, sp.Sum, ReduceMax)):
+        yield expr
+        return
+    for arg in expr.args:
+        yield from _maximal(arg)
+
+
+def _as_matmul(arrays, bound, keep) -> str | None:
+    """`A @ B` (transposed as needed) when the contraction is a plain matrix product."""
+    (ca, ax_a), (cb, ax_b) = arrays
+    if len(bound) != 1 or len(ax_a) > 2 or len(ax_b) > 2:
+        return None
+    k = bound[0]
+    if k not in ax_a or k not in ax_b or set(ax_a) & set(ax_b) != {k}:
+        return None
+    free_a = [a for a in ax_a if a != k]
+    free_b = [a for a in ax_b if a != k]
+    if len(keep) == 2 and keep != (*free_a, *free_b):
+        (ca, ax_a), (cb, ax_b), free_a, free_b = (cb, ax_b), (ca, ax_a), free_b, free_a
+    left = ca if tuple(ax_a) == (*free_a, k) else _transpose(ca)
+    right = cb if tuple(ax_b) == (k, *free_b) else _transpose(cb)
+    return f"{_wrap(left)} @ {_wrap(right)}"
+
+
+def _transpose(code: str) -> str:
+    return code[:-2] if code.endswith(".T") else f"{_wrap(code)}.T"
+
+
+def _wrap(code: str) -> str:
+    return code if _atomic(code) else f"({code})"

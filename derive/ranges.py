@@ -1,0 +1,60 @@
+"""Interval reasoning over integer index expressions that are affine in the index variables.
+
+`ranges` maps each index symbol to its inclusive bounds (lo, hi), which may be symbolic in sizes
+and in other indices. Size symbols are positive integers, which is what makes `N - 1 >= 0` provable.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+Ranges = dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]
+
+
+def _affine_parts(expr: sp.Expr, variables) -> tuple[dict[sp.Symbol, sp.Expr], sp.Expr] | None:
+    """expr = sum(c_v * v) + rest, or None when expr is not affine in `variables`."""
+    expr = sp.expand(expr)
+    coeffs = {}
+    for v in variables:
+        if not expr.has(v):
+            continue
+        c = expr.coeff(v)
+        if c.has(*variables) or sp.expand(expr - c * v).has(v):
+            return None
+        coeffs[v] = c
+        expr = sp.expand(expr - c * v)
+    return coeffs, expr
+
+
+def extreme(expr: sp.Expr, ranges: Ranges, upper: bool, depth: int = 8) -> sp.Expr | None:
+    """The smallest (upper=False) or largest value of `expr` over `ranges`, or None if unknown."""
+    parts = _affine_parts(expr, list(ranges))
+    if parts is None:
+        return None
+    coeffs, rest = parts
+    total = rest
+    for v, c in coeffs.items():
+        sign = sp.sign(c)
+        if sign not in (1, -1):
+            return None
+        lo, hi = ranges[v]
+        pick = hi if (sign > 0) == upper else lo
+        total += c * pick
+    if depth and total.free_symbols & set(ranges):
+        return extreme(total, ranges, upper, depth - 1)
+    return sp.expand(total)
+
+
+def provably_nonneg(expr: sp.Expr) -> bool:
+    expr = sp.simplify(expr)
+    return bool(expr.is_nonnegative) or expr == 0
+
+
+def provably_le(a: sp.Expr, b: sp.Expr, ranges: Ranges) -> bool:
+    """True when a <= b for every value of the indices in `ranges`."""
+    worst = extreme(b - a, ranges, upper=False)
+    return worst is not None and provably_nonneg(worst)
+
+
+def index_range(expr: sp.Expr, ranges: Ranges) -> tuple[sp.Expr, sp.Expr] | None:
+    lo, hi = extreme(expr, ranges, upper=False), extreme(expr, ranges, upper=True)
+    return None if lo is None or hi is None else (lo, hi)

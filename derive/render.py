@@ -1,0 +1,65 @@
+"""Rendering kernels and derivation documents through the Jinja2 templates in `templates/`.
+
+Templates only lay out data computed in Python. Writing is atomic (a temporary file renamed into
+place), so an interrupted run never leaves a half-written module behind.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import jinja2
+
+from . import kernel as kernel_mod
+from .strategy import DEFAULT, Strategy
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+_TEX = {"\\": r"\textbackslash{}", "_": r"\_", "&": r"\&", "%": r"\%", "#": r"\#",
+        "{": r"\{", "}": r"\}", "$": r"\$", "^": r"\^{}", "~": r"\~{}", "<": r"\textless{}", ">": r"\textgreater{}"}
+
+
+def tex_escape(value: str) -> str:
+    return "".join(_TEX.get(ch, ch) for ch in str(value))
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["tex"] = tex_escape
+    env.filters["sentence"] = lambda text: text[:1].upper() + text[1:]
+    return env
+
+
+def render_kernel(rule, strategy: Strategy = DEFAULT) -> str:
+    k = kernel_mod.build(rule, strategy)
+    data = {name: getattr(k, name) for name in (
+        "rule", "constants", "forward_args", "forward_checks", "forward_sizes", "forward",
+        "forward_latex", "forward_formula", "backward_checks", "backward_sizes", "blocks",
+        "output", "grads", "backward_args", "backward_signature")}
+    return environment().get_template("kernel.py.j2").render(**data)
+
+
+def write(path: Path, content: str) -> bool:
+    """Write `content` to `path` atomically; return whether the file changed."""
+    path = Path(path)
+    if path.exists() and path.read_text(encoding="utf-8") == content:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True

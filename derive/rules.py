@@ -1,0 +1,67 @@
+"""The rule table: one entry per layer, each only its forward expression.
+
+Contract of an entry (see `rule.Rule`):
+- `output[index] = expr`: the forward computation in index notation, with `IndexedBase` reads of the
+  declared tensors, bounded `Sum`s and symbolic sizes. Nothing about the gradient is written here:
+  `derive.differentiate` obtains every vector-Jacobian product from `expr` alone.
+- tensors: `input` (activations, differentiated), `param` (trained, differentiated),
+  `label` (data, not differentiated).
+- `facts`: equations the math may use, with the free indices read as "for all".
+- `constants`: symbols kept in the derivation, replaced by their value in the kernels.
+- losses are scalars averaged over the batch (`1/N Σ_n`).
+"""
+from __future__ import annotations
+
+import sympy as sp
+from sympy import Eq, Piecewise, Rational, Sum, exp, log, tanh
+
+from .rule import Rule, Tensor, indices, sizes
+
+n, i, j, k, m = indices("n i j k m")
+N, I, J, K = sizes("N I J K")
+A, S = sp.symbols("A S", positive=True)
+
+
+def _activation(name: str, f, doc: str, constants=()) -> Rule:
+    """An elementwise rule a[n, j] = f(z[n, j]); f maps a SymPy expression to one."""
+    z = Tensor("z", (N, J))
+    return Rule(name, Tensor("a", (N, J)), (n, j), f(z[n, j]), (z,), doc=doc,
+                constants=tuple(constants))
+
+
+def _table() -> dict[str, Rule]:
+    a, W, b = Tensor("a", (N, I)), Tensor("W", (J, I), "param"), Tensor("b", (J,), "param")
+    zk, ak, yk = Tensor("z", (N, K)), Tensor("a", (N, K)), Tensor("y", (N, K), "label")
+    rules = [
+        Rule("dense", Tensor("z", (N, J)), (n, j), Sum(W[j, i] * a[n, i], (i, 0, I - 1)) + b[j],
+             (a, W, b), doc="fully connected layer"),
+        _activation("tanh", tanh, "hyperbolic tangent"),
+        _activation("scaled_tanh", lambda x: A * tanh(S * x), "LeCun's scaled tanh A tanh(S z)",
+                    constants=((A, Rational("1.7159")), (S, Rational(2, 3)))),
+        _activation("sigmoid", lambda x: 1 / (1 + exp(-x)), "logistic sigmoid"),
+        _activation("relu", lambda x: Piecewise((x, x > 0), (0, True)),
+                    "rectifier, with relu'(0) = 0 (the branch z > 0 is strict)"),
+        _activation("identity", lambda x: x, "identity (a linear output layer)"),
+        Rule("softmax", Tensor("s", (N, K)), (n, k),
+             exp(zk[n, k]) / Sum(exp(zk[n, m]), (m, 0, K - 1)), (zk,),
+             doc="softmax over the class axis"),
+        Rule("mse", Tensor("J", ()), (),
+             Sum(Rational(1, 2) * Sum((yk[n, k] - ak[n, k]) ** 2, (k, 0, K - 1)), (n, 0, N - 1)) / N,
+             (ak, yk), doc="mean squared error, averaged over the batch"),
+        Rule("softmax_cross_entropy", Tensor("J", ()), (),
+             Sum(-Sum(yk[n, k] * log(exp(zk[n, k]) / Sum(exp(zk[n, m]), (m, 0, K - 1))),
+                      (k, 0, K - 1)), (n, 0, N - 1)) / N,
+             (zk, yk), doc="cross-entropy of softmax(z) against a one-hot label, on logits",
+             facts=(Eq(Sum(yk[n, k], (k, 0, K - 1)), 1),)),
+    ]
+    return {r.name: r for r in rules}
+
+
+RULES: dict[str, Rule] = _table()
+
+
+def get(name: str) -> Rule:
+    try:
+        return RULES[name]
+    except KeyError:
+        raise KeyError(f"no rule {name!r}; rules: {', '.join(sorted(RULES))}") from None

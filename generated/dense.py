@@ -1,0 +1,70 @@
+# generated from rule dense by derive — do not edit; regenerate with `make`.
+r"""dense: fully connected layer.
+
+Forward:
+
+    z_{nj} = b_{j} + \sum_{i=0}^{I - 1} W_{ji} a_{ni}
+
+Gradients, derived from the forward expression by `derive`:
+
+    \frac{\partial \mathcal{L}}{\partial a_{pq}} = \sum_{j=0}^{J - 1} W_{jq} \delta^{z}_{pj}
+
+    \frac{\partial \mathcal{L}}{\partial W_{pq}} = \sum_{n=0}^{N - 1} a_{nq} \delta^{z}_{np}
+
+    \frac{\partial \mathcal{L}}{\partial b_{p}} = \sum_{n=0}^{N - 1} \delta^{z}_{np}
+"""
+import numpy as np
+
+RULE = "dense"
+INPUTS = ("a", "W", "b", )
+OUTPUT = "z"
+GRADS = ("a", "W", "b", )
+BACKWARD_ARGS = ("a", "W", )
+
+
+def _bind(where, sizes, name, x, dims):
+    """Check that `x` is a float array of shape `dims`, binding each size name on first sight."""
+    if not isinstance(x, np.ndarray):
+        raise ValueError(f"{where}: argument {name!r} must be a NumPy array, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise ValueError(f"{where}: argument {name!r} must have a float dtype, got {x.dtype}")
+    expected = tuple(sizes.get(d, d) for d in dims)
+    if x.ndim == len(dims):
+        for d, got in zip(dims, x.shape):
+            if sizes.setdefault(d, got) != got:
+                break
+        else:
+            return
+    shown = ", ".join(dims)
+    raise ValueError(f"{where}: argument {name!r} expected shape ({shown}) = {expected}, "
+                     f"got {x.shape}")
+
+
+def forward(a, W, b):
+    r"""z_{nj} = b_{j} + \sum_{i=0}^{I - 1} W_{ji} a_{ni}"""
+    sizes = {}
+    _bind("dense.forward", sizes, "a", a, ("N", "I", ))
+    _bind("dense.forward", sizes, "W", W, ("J", "I", ))
+    _bind("dense.forward", sizes, "b", b, ("J", ))
+    # b[j] + Σ_{i}(W[j, i]*a[n, i])
+    f0 = a @ W.T  # (N, J)  Σ_{i}(W[j, i]*a[n, i])
+    z = b + f0  # (N, J)
+    return z
+
+
+def backward(g, a, W):
+    r"""Gradients of the loss with respect to a, W, b, given g = dL/dz."""
+    sizes = {}
+    _bind("dense.backward", sizes, "a", a, ("N", "I", ))
+    _bind("dense.backward", sizes, "W", W, ("J", "I", ))
+    _bind("dense.backward", sizes, "g", g, ("N", "J", ))
+
+    # dJ/da[p,q] = Σ_{j}(W[j, q]*g[p, j])
+    grad_a = g @ W  # (N, I)
+
+    # dJ/dW[p,q] = Σ_{n}(a[n, q]*g[n, p])
+    grad_W = g.T @ a  # (J, I)
+
+    # dJ/db[p] = Σ_{n}(g[n, p])
+    grad_b = g.sum(axis=0)  # (J,)
+    return {"a": grad_a, "W": grad_W, "b": grad_b}

@@ -1,0 +1,55 @@
+# generated from rule identity by derive — do not edit; regenerate with `make`.
+r"""identity: identity (a linear output layer).
+
+Forward:
+
+    a_{nj} = z_{nj}
+
+Gradients, derived from the forward expression by `derive`:
+
+    \frac{\partial \mathcal{L}}{\partial z_{pq}} = \delta^{a}_{pq}
+"""
+import numpy as np
+
+RULE = "identity"
+INPUTS = ("z", )
+OUTPUT = "a"
+GRADS = ("z", )
+BACKWARD_ARGS = ()
+
+
+def _bind(where, sizes, name, x, dims):
+    """Check that `x` is a float array of shape `dims`, binding each size name on first sight."""
+    if not isinstance(x, np.ndarray):
+        raise ValueError(f"{where}: argument {name!r} must be a NumPy array, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise ValueError(f"{where}: argument {name!r} must have a float dtype, got {x.dtype}")
+    expected = tuple(sizes.get(d, d) for d in dims)
+    if x.ndim == len(dims):
+        for d, got in zip(dims, x.shape):
+            if sizes.setdefault(d, got) != got:
+                break
+        else:
+            return
+    shown = ", ".join(dims)
+    raise ValueError(f"{where}: argument {name!r} expected shape ({shown}) = {expected}, "
+                     f"got {x.shape}")
+
+
+def forward(z):
+    r"""a_{nj} = z_{nj}"""
+    sizes = {}
+    _bind("identity.forward", sizes, "z", z, ("N", "J", ))
+    # z[n, j]
+    a = z  # (N, J)
+    return a
+
+
+def backward(g):
+    r"""Gradients of the loss with respect to z, given g = dL/da."""
+    sizes = {}
+    _bind("identity.backward", sizes, "g", g, ("N", "J", ))
+
+    # dJ/dz[p,q] = g[p, q]
+    grad_z = g  # (N, J)
+    return {"z": grad_z}

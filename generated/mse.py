@@ -1,0 +1,64 @@
+# generated from rule mse by derive — do not edit; regenerate with `make`.
+r"""mse: mean squared error, averaged over the batch.
+
+Forward:
+
+    J = \frac{\sum_{n=0}^{N - 1} \frac{\sum_{k=0}^{K - 1} \left(- a_{nk} + y_{nk}\right)^{2}}{2}}{N}
+
+Gradients, derived from the forward expression by `derive`:
+
+    \frac{\partial \mathcal{L}}{\partial a_{pq}} = \frac{\frac{\partial \mathcal{L}}{\partial J} \left(a_{pq} - y_{pq}\right)}{N}
+"""
+import numpy as np
+
+RULE = "mse"
+INPUTS = ("a", "y", )
+OUTPUT = "J"
+GRADS = ("a", )
+BACKWARD_ARGS = ("a", "y", )
+
+
+def _bind(where, sizes, name, x, dims):
+    """Check that `x` is a float array of shape `dims`, binding each size name on first sight."""
+    if not isinstance(x, np.ndarray):
+        raise ValueError(f"{where}: argument {name!r} must be a NumPy array, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise ValueError(f"{where}: argument {name!r} must have a float dtype, got {x.dtype}")
+    expected = tuple(sizes.get(d, d) for d in dims)
+    if x.ndim == len(dims):
+        for d, got in zip(dims, x.shape):
+            if sizes.setdefault(d, got) != got:
+                break
+        else:
+            return
+    shown = ", ".join(dims)
+    raise ValueError(f"{where}: argument {name!r} expected shape ({shown}) = {expected}, "
+                     f"got {x.shape}")
+
+
+def forward(a, y):
+    r"""J = \frac{\sum_{n=0}^{N - 1} \frac{\sum_{k=0}^{K - 1} \left(- a_{nk} + y_{nk}\right)^{2}}{2}}{N}"""
+    sizes = {}
+    _bind("mse.forward", sizes, "a", a, ("N", "K", ))
+    _bind("mse.forward", sizes, "y", y, ("N", "K", ))
+    N = sizes["N"]
+    # Σ_{n}(Σ_{k}((-a[n, k] + y[n, k])**2)/2)/N
+    f0 = (1/2) * (((-a + y)**2).sum(axis=1)).sum()  # ()  Σ_{n}(Σ_{k}((-a[n, k] + y[n, k])**2)/2)
+    J = f0/N  # ()
+    return J
+
+
+def backward(g, a, y):
+    r"""Gradients of the loss with respect to a, given g = dL/dJ."""
+    if not isinstance(g, (int, float, np.floating, np.ndarray)) or np.ndim(g) != 0:
+        raise ValueError(f"{RULE}.backward: argument 'g' must be a real number (dL/d{OUTPUT}), "
+                         f"got {type(g).__name__} of shape {np.shape(g)}")
+    g = float(g)
+    sizes = {}
+    _bind("mse.backward", sizes, "a", a, ("N", "K", ))
+    _bind("mse.backward", sizes, "y", y, ("N", "K", ))
+    N = sizes["N"]
+
+    # dJ/da[p,q] = g*(a[p, q] - y[p, q])/N
+    grad_a = g*(a - y)/N  # (N, K)
+    return {"a": grad_a}

@@ -1,0 +1,56 @@
+# generated from rule relu by derive — do not edit; regenerate with `make`.
+r"""relu: rectifier, with relu'(0) = 0 (the branch z > 0 is strict).
+
+Forward:
+
+    a_{nj} = \begin{cases} z_{nj} & \text{for}\: z_{nj} > 0 \\0 & \text{otherwise} \end{cases}
+
+Gradients, derived from the forward expression by `derive`:
+
+    \frac{\partial \mathcal{L}}{\partial z_{pq}} = \begin{cases} \delta^{a}_{pq} & \text{for}\: z_{pq} > 0 \\0 & \text{otherwise} \end{cases}
+"""
+import numpy as np
+
+RULE = "relu"
+INPUTS = ("z", )
+OUTPUT = "a"
+GRADS = ("z", )
+BACKWARD_ARGS = ("z", )
+
+
+def _bind(where, sizes, name, x, dims):
+    """Check that `x` is a float array of shape `dims`, binding each size name on first sight."""
+    if not isinstance(x, np.ndarray):
+        raise ValueError(f"{where}: argument {name!r} must be a NumPy array, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise ValueError(f"{where}: argument {name!r} must have a float dtype, got {x.dtype}")
+    expected = tuple(sizes.get(d, d) for d in dims)
+    if x.ndim == len(dims):
+        for d, got in zip(dims, x.shape):
+            if sizes.setdefault(d, got) != got:
+                break
+        else:
+            return
+    shown = ", ".join(dims)
+    raise ValueError(f"{where}: argument {name!r} expected shape ({shown}) = {expected}, "
+                     f"got {x.shape}")
+
+
+def forward(z):
+    r"""a_{nj} = \begin{cases} z_{nj} & \text{for}\: z_{nj} > 0 \\0 & \text{otherwise} \end{cases}"""
+    sizes = {}
+    _bind("relu.forward", sizes, "z", z, ("N", "J", ))
+    # Piecewise((z[n, j], z[n, j] > 0), (0, True))
+    a = np.where((z > 0), z, 0)  # (N, J)
+    return a
+
+
+def backward(g, z):
+    r"""Gradients of the loss with respect to z, given g = dL/da."""
+    sizes = {}
+    _bind("relu.backward", sizes, "z", z, ("N", "J", ))
+    _bind("relu.backward", sizes, "g", g, ("N", "J", ))
+
+    # dJ/dz[p,q] = Piecewise((g[p, q], z[p, q] > 0), (0, True))
+    grad_z = np.where((z > 0), g, 0)  # (N, J)
+    return {"z": grad_z}

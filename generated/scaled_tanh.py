@@ -1,0 +1,58 @@
+# generated from rule scaled_tanh by derive — do not edit; regenerate with `make`.
+r"""scaled_tanh: LeCun's scaled tanh A tanh(S z).
+
+Forward:
+
+    a_{nj} = A \tanh{\left(S z_{nj} \right)}
+
+Gradients, derived from the forward expression by `derive`:
+
+    \frac{\partial \mathcal{L}}{\partial z_{pq}} = \frac{S \left(A^{2} - a_{pq}^{2}\right) \delta^{a}_{pq}}{A}
+"""
+import numpy as np
+
+RULE = "scaled_tanh"
+INPUTS = ("z", )
+OUTPUT = "a"
+GRADS = ("z", )
+BACKWARD_ARGS = ("a", )
+A = 1.7159
+S = 0.6666666666666666
+
+
+def _bind(where, sizes, name, x, dims):
+    """Check that `x` is a float array of shape `dims`, binding each size name on first sight."""
+    if not isinstance(x, np.ndarray):
+        raise ValueError(f"{where}: argument {name!r} must be a NumPy array, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise ValueError(f"{where}: argument {name!r} must have a float dtype, got {x.dtype}")
+    expected = tuple(sizes.get(d, d) for d in dims)
+    if x.ndim == len(dims):
+        for d, got in zip(dims, x.shape):
+            if sizes.setdefault(d, got) != got:
+                break
+        else:
+            return
+    shown = ", ".join(dims)
+    raise ValueError(f"{where}: argument {name!r} expected shape ({shown}) = {expected}, "
+                     f"got {x.shape}")
+
+
+def forward(z):
+    r"""a_{nj} = A \tanh{\left(S z_{nj} \right)}"""
+    sizes = {}
+    _bind("scaled_tanh.forward", sizes, "z", z, ("N", "J", ))
+    # A*tanh(S*z[n, j])
+    a = A*np.tanh(S*z)  # (N, J)
+    return a
+
+
+def backward(g, a):
+    r"""Gradients of the loss with respect to z, given g = dL/da."""
+    sizes = {}
+    _bind("scaled_tanh.backward", sizes, "a", a, ("N", "J", ))
+    _bind("scaled_tanh.backward", sizes, "g", g, ("N", "J", ))
+
+    # dJ/dz[p,q] = S*(A**2 - a[p, q]**2)*g[p, q]/A
+    grad_z = S*g*(A**2 - a**2)/A  # (N, J)
+    return {"z": grad_z}

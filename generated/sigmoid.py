@@ -1,0 +1,56 @@
+# generated from rule sigmoid by derive — do not edit; regenerate with `make`.
+r"""sigmoid: logistic sigmoid.
+
+Forward:
+
+    a_{nj} = \frac{1}{1 + e^{- z_{nj}}}
+
+Gradients, derived from the forward expression by `derive`:
+
+    \frac{\partial \mathcal{L}}{\partial z_{pq}} = \left(1 - a_{pq}\right) a_{pq} \delta^{a}_{pq}
+"""
+import numpy as np
+
+RULE = "sigmoid"
+INPUTS = ("z", )
+OUTPUT = "a"
+GRADS = ("z", )
+BACKWARD_ARGS = ("a", )
+
+
+def _bind(where, sizes, name, x, dims):
+    """Check that `x` is a float array of shape `dims`, binding each size name on first sight."""
+    if not isinstance(x, np.ndarray):
+        raise ValueError(f"{where}: argument {name!r} must be a NumPy array, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise ValueError(f"{where}: argument {name!r} must have a float dtype, got {x.dtype}")
+    expected = tuple(sizes.get(d, d) for d in dims)
+    if x.ndim == len(dims):
+        for d, got in zip(dims, x.shape):
+            if sizes.setdefault(d, got) != got:
+                break
+        else:
+            return
+    shown = ", ".join(dims)
+    raise ValueError(f"{where}: argument {name!r} expected shape ({shown}) = {expected}, "
+                     f"got {x.shape}")
+
+
+def forward(z):
+    r"""a_{nj} = \frac{1}{1 + e^{- z_{nj}}}"""
+    sizes = {}
+    _bind("sigmoid.forward", sizes, "z", z, ("N", "J", ))
+    # 1/(1 + exp(-z[n, j]))
+    a = 1/(1 + np.exp(-z))  # (N, J)
+    return a
+
+
+def backward(g, a):
+    r"""Gradients of the loss with respect to z, given g = dL/da."""
+    sizes = {}
+    _bind("sigmoid.backward", sizes, "a", a, ("N", "J", ))
+    _bind("sigmoid.backward", sizes, "g", g, ("N", "J", ))
+
+    # dJ/dz[p,q] = (1 - a[p, q])*a[p, q]*g[p, q]
+    grad_z = a*g*(1 - a)  # (N, J)
+    return {"z": grad_z}

@@ -1,0 +1,59 @@
+# generated from rule softmax by derive — do not edit; regenerate with `make`.
+r"""softmax: softmax over the class axis.
+
+Forward:
+
+    s_{nk} = \frac{e^{z_{nk}}}{\sum_{m=0}^{K - 1} e^{z_{nm}}}
+
+Gradients, derived from the forward expression by `derive`:
+
+    \frac{\partial \mathcal{L}}{\partial z_{pq}} = \left(\delta^{s}_{pq} - \sum_{k=0}^{K - 1} \delta^{s}_{pk} s_{pk}\right) s_{pq}
+"""
+import numpy as np
+
+RULE = "softmax"
+INPUTS = ("z", )
+OUTPUT = "s"
+GRADS = ("z", )
+BACKWARD_ARGS = ("s", )
+
+
+def _bind(where, sizes, name, x, dims):
+    """Check that `x` is a float array of shape `dims`, binding each size name on first sight."""
+    if not isinstance(x, np.ndarray):
+        raise ValueError(f"{where}: argument {name!r} must be a NumPy array, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise ValueError(f"{where}: argument {name!r} must have a float dtype, got {x.dtype}")
+    expected = tuple(sizes.get(d, d) for d in dims)
+    if x.ndim == len(dims):
+        for d, got in zip(dims, x.shape):
+            if sizes.setdefault(d, got) != got:
+                break
+        else:
+            return
+    shown = ", ".join(dims)
+    raise ValueError(f"{where}: argument {name!r} expected shape ({shown}) = {expected}, "
+                     f"got {x.shape}")
+
+
+def forward(z):
+    r"""s_{nk} = \frac{e^{z_{nk}}}{\sum_{m=0}^{K - 1} e^{z_{nm}}}"""
+    sizes = {}
+    _bind("softmax.forward", sizes, "z", z, ("N", "K", ))
+    # exp(z[n, k])/Σ_{m}(exp(z[n, m]))
+    f0 = z.max(axis=1)  # (N,)  max_{m}(z[n, m])
+    f1 = (np.exp(-f0[:, None] + z)).sum(axis=1)  # (N,)  Σ_{m}(exp(z[n, m] - max_{m}(z[n, m])))
+    s = np.exp(-f0[:, None] + z)/f1[:, None]  # (N, K)
+    return s
+
+
+def backward(g, s):
+    r"""Gradients of the loss with respect to z, given g = dL/ds."""
+    sizes = {}
+    _bind("softmax.backward", sizes, "s", s, ("N", "K", ))
+    _bind("softmax.backward", sizes, "g", g, ("N", "K", ))
+
+    # dJ/dz[p,q] = (g[p, q] - Σ_{k}(g[p, k]*s[p, k]))*s[p, q]
+    t0 = np.einsum('pk,pk->p', g, s)  # (N,)  Σ_{k}(g[p, k]*s[p, k])
+    grad_z = s*(g - t0[:, None])  # (N, K)
+    return {"z": grad_z}

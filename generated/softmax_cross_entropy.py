@@ -1,0 +1,68 @@
+# generated from rule softmax_cross_entropy by derive — do not edit; regenerate with `make`.
+r"""softmax_cross_entropy: cross-entropy of softmax(z) against a one-hot label, on logits.
+
+Forward:
+
+    J = \frac{\sum_{n=0}^{N - 1} - \sum_{k=0}^{K - 1} \left(\log{\left(\frac{e^{z_{nk}}}{\sum_{m=0}^{K - 1} e^{z_{nm}}} \right)}\right) y_{nk}}{N}
+
+Gradients, derived from the forward expression by `derive`:
+
+    \frac{\partial \mathcal{L}}{\partial z_{pq}} = \frac{\frac{\partial \mathcal{L}}{\partial J} \left(\frac{e^{z_{pq}}}{\sum_{m=0}^{K - 1} e^{z_{pm}}} - y_{pq}\right)}{N}
+"""
+import numpy as np
+
+RULE = "softmax_cross_entropy"
+INPUTS = ("z", "y", )
+OUTPUT = "J"
+GRADS = ("z", )
+BACKWARD_ARGS = ("z", "y", )
+
+
+def _bind(where, sizes, name, x, dims):
+    """Check that `x` is a float array of shape `dims`, binding each size name on first sight."""
+    if not isinstance(x, np.ndarray):
+        raise ValueError(f"{where}: argument {name!r} must be a NumPy array, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise ValueError(f"{where}: argument {name!r} must have a float dtype, got {x.dtype}")
+    expected = tuple(sizes.get(d, d) for d in dims)
+    if x.ndim == len(dims):
+        for d, got in zip(dims, x.shape):
+            if sizes.setdefault(d, got) != got:
+                break
+        else:
+            return
+    shown = ", ".join(dims)
+    raise ValueError(f"{where}: argument {name!r} expected shape ({shown}) = {expected}, "
+                     f"got {x.shape}")
+
+
+def forward(z, y):
+    r"""J = \frac{\sum_{n=0}^{N - 1} - \sum_{k=0}^{K - 1} \left(\log{\left(\frac{e^{z_{nk}}}{\sum_{m=0}^{K - 1} e^{z_{nm}}} \right)}\right) y_{nk}}{N}"""
+    sizes = {}
+    _bind("softmax_cross_entropy.forward", sizes, "z", z, ("N", "K", ))
+    _bind("softmax_cross_entropy.forward", sizes, "y", y, ("N", "K", ))
+    N = sizes["N"]
+    # Σ_{n}(-Σ_{k}(log(exp(z[n, k])/Σ_{m}(exp(z[n, m])))*y[n, k]))/N
+    f0 = z.max(axis=1)  # (N,)  max_{m}(z[n, m])
+    f1 = (np.exp(-f0[:, None] + z)).sum(axis=1)  # (N,)  Σ_{m}(exp(z[n, m] - max_{m}(z[n, m])))
+    f2 = -((np.einsum('nk,nk->n', -f0[:, None] + z - np.log(f1[:, None]), y)).sum())  # ()  Σ_{n}(-Σ_{k}((-log(Σ_{m}(exp(z[n, m] - max_{m}(z[n, m])))) + z[n, k] - max_{m}(z[n, m]))*y[n, k]))
+    J = f2/N  # ()
+    return J
+
+
+def backward(g, z, y):
+    r"""Gradients of the loss with respect to z, given g = dL/dJ."""
+    if not isinstance(g, (int, float, np.floating, np.ndarray)) or np.ndim(g) != 0:
+        raise ValueError(f"{RULE}.backward: argument 'g' must be a real number (dL/d{OUTPUT}), "
+                         f"got {type(g).__name__} of shape {np.shape(g)}")
+    g = float(g)
+    sizes = {}
+    _bind("softmax_cross_entropy.backward", sizes, "z", z, ("N", "K", ))
+    _bind("softmax_cross_entropy.backward", sizes, "y", y, ("N", "K", ))
+    N = sizes["N"]
+
+    # dJ/dz[p,q] = g*(exp(z[p, q])/Σ_{m}(exp(z[p, m])) - y[p, q])/N
+    t0 = z.max(axis=1)  # (N,)  max_{m}(z[p, m])
+    t1 = (np.exp(-t0[:, None] + z)).sum(axis=1)  # (N,)  Σ_{m}(exp(z[p, m] - max_{m}(z[p, m])))
+    grad_z = g*(-y + np.exp(-t0[:, None] + z)/t1[:, None])/N  # (N, K)
+    return {"z": grad_z}

@@ -1,0 +1,56 @@
+# generated from rule tanh by derive — do not edit; regenerate with `make`.
+r"""tanh: hyperbolic tangent.
+
+Forward:
+
+    a_{nj} = \tanh{\left(z_{nj} \right)}
+
+Gradients, derived from the forward expression by `derive`:
+
+    \frac{\partial \mathcal{L}}{\partial z_{pq}} = \left(1 - a_{pq}^{2}\right) \delta^{a}_{pq}
+"""
+import numpy as np
+
+RULE = "tanh"
+INPUTS = ("z", )
+OUTPUT = "a"
+GRADS = ("z", )
+BACKWARD_ARGS = ("a", )
+
+
+def _bind(where, sizes, name, x, dims):
+    """Check that `x` is a float array of shape `dims`, binding each size name on first sight."""
+    if not isinstance(x, np.ndarray):
+        raise ValueError(f"{where}: argument {name!r} must be a NumPy array, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise ValueError(f"{where}: argument {name!r} must have a float dtype, got {x.dtype}")
+    expected = tuple(sizes.get(d, d) for d in dims)
+    if x.ndim == len(dims):
+        for d, got in zip(dims, x.shape):
+            if sizes.setdefault(d, got) != got:
+                break
+        else:
+            return
+    shown = ", ".join(dims)
+    raise ValueError(f"{where}: argument {name!r} expected shape ({shown}) = {expected}, "
+                     f"got {x.shape}")
+
+
+def forward(z):
+    r"""a_{nj} = \tanh{\left(z_{nj} \right)}"""
+    sizes = {}
+    _bind("tanh.forward", sizes, "z", z, ("N", "J", ))
+    # tanh(z[n, j])
+    a = np.tanh(z)  # (N, J)
+    return a
+
+
+def backward(g, a):
+    r"""Gradients of the loss with respect to z, given g = dL/da."""
+    sizes = {}
+    _bind("tanh.backward", sizes, "a", a, ("N", "J", ))
+    _bind("tanh.backward", sizes, "g", g, ("N", "J", ))
+
+    # dJ/dz[p,q] = (1 - a[p, q]**2)*g[p, q]
+    grad_z = g*(1 - a**2)  # (N, J)
+    return {"z": grad_z}
