@@ -1,6 +1,7 @@
 # make          regenerate every kernel and the derivation documents, print the derivations
 # make test     run the tests
 # make check    fail when generated/ differs from what derive/ produces (CI)
+# make bench    time and memory of the generated kernels, as ratios within one run
 # Every target creates or refreshes the virtual environment in .venv itself.
 
 PYTHON ?= python3
@@ -32,6 +33,9 @@ test: $(STAMP)
 
 check: $(STAMP)
 	$(PY) -m derive check
+
+bench: $(STAMP)
+	$(PY) tests/bench_kernels.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

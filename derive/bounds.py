@@ -14,6 +14,34 @@ from .kronecker import Term, rebuild
 from .ranges import Ranges, provably_le
 
 
+def relax(t: Term, shapes: dict) -> Term:
+    """Drop the conditions that only say a read stays inside its array or lands on a multiple of
+    a stride: the lowering reads such arrays zero-padded and dilated, which is the same sum."""
+    reads = [(str(r.base.label), r.indices) for r in t.coeff.atoms(sp.Indexed)]
+
+    def read_axis(expr):
+        for name, idx in reads:
+            for axis, ix in enumerate(idx):
+                if sp.expand(ix - expr) == 0:
+                    return shapes[name][axis]
+        return None
+
+    kept = []
+    for cond in t.conds:
+        if isinstance(cond, sp.Eq) and isinstance(cond.lhs, sp.Mod) and cond.rhs == 0:
+            num, mod = cond.lhs.args
+            if read_axis(num / mod) is not None:
+                continue
+        if isinstance(cond, sp.Le):
+            if cond.lhs == 0 and read_axis(cond.rhs) is not None:
+                continue
+            size = read_axis(cond.lhs)
+            if size is not None and sp.expand(cond.rhs - (size - 1)) == 0:
+                continue
+        kept.append(cond)
+    return replace(t, conds=tuple(kept))
+
+
 def _positive(c: sp.Expr) -> bool | None:
     if c.is_positive:
         return True
@@ -30,6 +58,9 @@ def fold(t: Term, ranges: Ranges) -> sp.Expr:
             kept.append(cond)
             continue
         e = sp.expand(cond.rhs - cond.lhs)  # e >= 0
+        num, den = sp.fraction(sp.together(e))
+        if den != 1 and sp.sympify(den).is_positive:
+            e = sp.expand(num)  # (p + P - u)/s >= 0  is  p + P - u >= 0
         done = False
         for pos in range(len(limits) - 1, -1, -1):
             v, lo, hi = limits[pos]
@@ -40,11 +71,11 @@ def fold(t: Term, ranges: Ranges) -> sp.Expr:
             scope = dict(ranges)
             scope.update({w: (a, b) for w, a, b in limits if w != v})
             if _positive(c):
-                bound = sp.ceiling(-r / c)
+                bound = -r / c if c == 1 else sp.ceiling(-r / c)
                 if not provably_le(bound, lo, scope):
                     lo = bound if lo == 0 and provably_le(0, bound, scope) else sp.Max(lo, bound)
             else:
-                bound = sp.floor(r / -c)
+                bound = r if c == -1 else sp.floor(r / -c)
                 if not provably_le(hi, bound, scope):
                     hi = sp.Min(hi, bound)
             limits[pos] = (v, lo, hi)

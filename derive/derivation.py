@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .article import CLAIMS
-from .differentiate import gradient, jacobian
+from .differentiate import gradient, jacobian, stored_index
 from .matrix import matrix_form
 from .printing import latex
 from .rule import Rule
@@ -47,6 +47,7 @@ class ClaimDoc:
     article: str
     derived: str
     agrees: bool
+    slip: str
     remark: str
 
 
@@ -58,7 +59,7 @@ def _loss_display(expr: sp.Expr, rule: Rule) -> sp.Expr:
 def rule_doc(rule: Rule) -> RuleDoc:
     out = rule.output
     up = out.name
-    head = out[rule.index] if out.rank else sp.Symbol(out.name)
+    head = out[stored_index(out, rule.index)] if out.rank else sp.Symbol(out.name)
     grads = []
     for t in rule.differentiable:
         gr = gradient(rule, t.name)
@@ -90,9 +91,14 @@ def rule_doc(rule: Rule) -> RuleDoc:
         jacobian=jac, gradients=grads)
 
 
-def claim_docs() -> list[ClaimDoc]:
+def claim_docs(rules: set[str] | None = None) -> list[ClaimDoc]:
+    """The article's claims, all of them or those about `rules`."""
     docs = []
     for c in CLAIMS:
+        if rules is not None and not set(c.rules) & rules:
+            continue
         expr, index, agrees = c.verdict()
-        docs.append(ClaimDoc(c.section, c.title, c.article_latex, latex(expr), agrees, c.remark))
+        slip = c.slip or ("" if agrees else "its formula differs from the derived one")
+        docs.append(ClaimDoc(c.section, c.title, c.article_latex, latex(expr), agrees, slip,
+                             c.remark))
     return docs

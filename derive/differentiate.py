@@ -17,7 +17,7 @@ from functools import lru_cache
 import sympy as sp
 
 from . import kronecker
-from .bounds import fold
+from .bounds import fold, relax
 from .rule import Rule, Tensor
 
 LETTERS = "pqrtuvxyhlefcd"
@@ -34,6 +34,7 @@ class Gradient:
     kronecker: sp.Expr                 # the same after SymPy's diff: deltas explicit
     gathered: sp.Expr                  # deltas eliminated, facts applied
     result: sp.Expr                    # rewritten in the forward output where exact
+    lowered: sp.Expr                   # `result` with read-range conditions left to the lowering
 
     @property
     def uses_output(self) -> bool:
@@ -47,13 +48,22 @@ def upstream(rule: Rule) -> sp.Expr:
 
 
 def _fresh_index(rule: Rule, wrt: Tensor) -> tuple[sp.Symbol, ...]:
+    """Names for the gradient's own indices: the forward's letter primed where it reads `wrt` at
+    a plain index (n', i'), else the article's p, q, r, t."""
     taken = {s.name for s in rule.expr.atoms(sp.Symbol)} | {t.name for t in rule.tensors}
     taken |= {s.name for s in rule.index} | {"g"}
-    for t in rule.tensors:
+    for t in (*rule.tensors, rule.output):
         for size in t.shape:
             taken |= {s.name for s in size.free_symbols}
-    names = [c for c in LETTERS if c not in taken]
-    return tuple(sp.Symbol(c, integer=True) for c in names[:wrt.rank])
+    taken |= {str(s) for s, *_ in (*rule.options, *rule.constants, *rule.derived)}
+    read = next((x for x in sp.preorder_traversal(rule.expr)
+                 if isinstance(x, sp.Indexed) and x.base == wrt.base), None)
+    pool = iter(c for c in LETTERS if c not in taken)
+    names = []
+    for axis in range(wrt.rank):
+        ix = read.indices[axis] if read is not None else None
+        names.append(f"{ix.name}'" if isinstance(ix, sp.Symbol) else next(pool))
+    return tuple(sp.Symbol(c, integer=True) for c in names)
 
 
 def _ranges_of(index, shape):
@@ -211,11 +221,18 @@ def gradient(rule: Rule, name: str) -> Gradient:
         t = kronecker.eliminate(t, prefer=rule.index)
         t = kronecker.simplify_conds(t, ranges)
         if t is not None:
-            terms.append(fold(t, ranges))
-    gathered = apply_facts(sp.Add(*terms), rule.facts)
-    gathered = sp.factor_terms(gathered)
+            terms.append(t)
+    shapes = rule.shapes | {"g": rule.output.shape}
+
+    def finish(folded):
+        return in_terms_of_output(sp.factor_terms(apply_facts(sp.Add(*folded), rule.facts)),
+                                  rule, wrt)
+
+    gathered = sp.factor_terms(apply_facts(sp.Add(*[fold(t, ranges) for t in terms]), rule.facts))
     result = in_terms_of_output(gathered, rule, wrt)
-    return Gradient(rule, wrt, index, G, chain, kron, gathered, result)
+    relaxed = [relax(t, shapes) for t in terms]
+    lowered = result if relaxed == terms else finish([fold(t, ranges) for t in relaxed])
+    return Gradient(rule, wrt, index, G, chain, kron, gathered, result, lowered)
 
 
 def rename_bound(expr: sp.Expr, avoid: set) -> sp.Expr:
@@ -236,11 +253,26 @@ def compose(outer: sp.Expr, outer_index, inner: Gradient) -> sp.Expr:
     """The chain rule between two derived layers: `inner`'s upstream gradient is `outer`."""
     expr = inner.result
     outer = rename_bound(outer, set(inner.index) | expr.free_symbols)
+    out = inner.rule.output
     for read in sorted(expr.atoms(sp.Indexed), key=sp.default_sort_key):
         if str(read.base.label) == "g":
-            expr = subs_deep(expr, read, outer.subs(dict(zip(outer_index, read.indices)),
+            stored = stored_index(out, read.indices)
+            expr = subs_deep(expr, read, outer.subs(dict(zip(outer_index, stored)),
                                                     simultaneous=True))
     return expr
+
+
+def stored_index(t: Tensor, index) -> tuple:
+    """The index into the stored array of `t` for a logical index (row-major fused groups)."""
+    if not t.fused:
+        return tuple(index)
+    out = []
+    for group in t.fused:
+        flat = sp.Integer(0)
+        for axis in group:
+            flat = flat * t.shape[axis] + index[axis]
+        out.append(sp.expand(flat))
+    return tuple(out)
 
 
 def jacobian(rule: Rule, name: str) -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:

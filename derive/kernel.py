@@ -1,13 +1,13 @@
 """The data a kernel module is rendered from: signatures, shape checks and lowered statements."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .differentiate import Gradient, gradient
+from .differentiate import Gradient, gradient, stored_index
 from .lower import Lowering, Statement
-from .printing import latex, text
+from .printing import latex, size_code, text
 from .rule import Rule, Tensor
 from .stable import stabilize
 from .strategy import DEFAULT, Strategy
@@ -17,6 +17,35 @@ from .strategy import DEFAULT, Strategy
 class Check:
     name: str
     dims: tuple[str, ...]
+
+
+@dataclass
+class Option:
+    symbol: str
+    keyword: str
+    default: int
+    minimum: int
+
+
+@dataclass
+class SizeRule:
+    """A size computed from others, checked to be at least 1, naming what it depends on."""
+    name: str
+    code: str
+    definition: str
+    arguments: list[str]
+    options: list[str]
+
+
+@dataclass
+class Prologue:
+    checks: list[Check]
+    derived: list[SizeRule]
+    composite: list[tuple[str, str]]      # (dims label, code) for fused dims of g
+    upstream: Check | None                  # g, checked after the sizes are known
+    unfuse: str | None                      # code reshaping g to its logical shape
+    early: list[str] = field(default_factory=list)  # sizes the arguments bind, as locals
+    late: list[str] = field(default_factory=list)   # sizes only g binds
 
 
 @dataclass
@@ -34,39 +63,39 @@ class Block:
 class Kernel:
     rule: Rule
     constants: list[tuple[str, str]]
+    options: list[Option]
     forward_args: list[str]
-    forward_checks: list[Check]
-    forward_sizes: list[str]
+    forward_prologue: Prologue
     forward: list[Statement]
     forward_latex: str
     forward_formula: str
+    fuse: str | None
     backward_args: list[str]
-    backward_checks: list[Check]
-    backward_sizes: list[str]
+    backward_prologue: Prologue
     blocks: list[Block]
     output: Tensor
+    helpers: list[str]
 
     @property
     def grads(self) -> list[str]:
         return [b.name for b in self.blocks]
 
     @property
+    def keywords(self) -> str:
+        return "".join(f", {o.keyword}={o.default}" for o in self.options)
+
+    @property
     def backward_signature(self) -> str:
-        return ", ".join(["g", *self.backward_args])
+        return ", ".join(["g", *self.backward_args]) + (
+            ", *" + self.keywords if self.options else "")
+
+    @property
+    def forward_signature(self) -> str:
+        return ", ".join(self.forward_args) + (", *" + self.keywords if self.options else "")
 
 
-def _dims(t: Tensor) -> tuple[str, ...]:
-    return tuple(str(d) for d in t.shape)
-
-
-def _sizes_used(statements, rule: Rule) -> list[str]:
-    names = {str(s) for t in (*rule.tensors, rule.output) for d in t.shape for s in d.free_symbols}
-    used = set()
-    for st in statements:
-        for token in _tokens(st.code):
-            if token in names:
-                used.add(token)
-    return sorted(used)
+def _dims(shape) -> tuple[str, ...]:
+    return tuple(str(d) for d in shape)
 
 
 def _tokens(code: str):
@@ -85,44 +114,130 @@ def derivative_latex(gr: Gradient) -> str:
     return rf"\frac{{\partial \mathcal{{L}}}}{{\partial {latex(read)}}}"
 
 
-def _prepare(expr: sp.Expr, rule: Rule) -> sp.Expr:
-    return stabilize(expr)
+def _size_classes(rule: Rule) -> dict:
+    classes = {}
+    for sym, *_ in rule.options:
+        classes[sym] = "option"
+    for t in rule.tensors:
+        for d in t.shape:
+            for s in d.free_symbols:
+                classes.setdefault(s, "param" if t.role == "param" else "input")
+    return classes
+
+
+def _prologue(rule: Rule, tensors: list[Tensor], codes: list[str], upstream: bool) -> Prologue:
+    """Binding of the arguments' sizes, the derived sizes, and the sizes the code reads."""
+    options = {str(s) for s, *_ in rule.options}
+    out = rule.output
+    derived = []
+    for sym, definition in rule.derived:
+        involved = sorted(str(s) for s in definition.free_symbols)
+        derived.append(SizeRule(
+            str(sym), size_code(definition), f"{sym} = {size_code(definition)}",
+            [t.name for t in tensors if {str(s) for d in t.shape for s in d.free_symbols}
+             & set(involved)],
+            [kw for s, kw, _ in rule.options if str(s) in involved]))
+    composite = []
+    if upstream and out.fused:
+        composite = [(str(d), size_code(d)) for d in out.stored_shape if not d.is_Symbol]
+    g_check = Check("g", _dims(out.stored_shape)) if upstream and out.rank else None
+    unfuse = None
+    if upstream and out.fused:
+        unfuse = f"g = g.reshape({', '.join(size_code(d) for d in out.shape)})"
+    text_all = " ".join(codes + [d.code for d in derived] + [c for _, c in composite]
+                        + [unfuse or ""])
+    known = {str(s) for t in (*rule.tensors, out) for d in t.shape for s in d.free_symbols}
+    used = {tok for tok in _tokens(text_all) if tok in known} - options - {d.name for d in derived}
+    by_args = {str(d) for t in tensors for d in t.shape if d.is_Symbol}
+    return Prologue([Check(t.name, _dims(t.shape)) for t in tensors], derived, composite,
+                    g_check, unfuse, sorted(used & by_args), sorted(used - by_args))
+
+
+def _statement_code(statements: list[Statement]) -> list[str]:
+    return [st.code or "" for st in statements] + [line for st in statements for line in st.lines]
+
+
+def _needed_for_sizes(rule: Rule, reads: set[str], grads: list[Gradient]) -> list[Tensor]:
+    """The tensors backward must receive: those its formulas read, then enough to know every
+    size of the gradients, of g's logical shape and of the derived sizes."""
+    chosen = [t for t in rule.tensors if t.name in reads]
+    if rule.output.name in reads:
+        chosen.append(rule.output)
+    want = set()
+    for gr in grads:
+        for d in gr.wrt.shape:
+            want |= d.free_symbols
+    for d in rule.output.shape:
+        want |= d.free_symbols
+    defs = dict(rule.derived)
+    for sym in list(want):
+        if sym in defs:
+            want |= defs[sym].free_symbols
+    want -= {s for s, *_ in rule.options} | set(defs)
+
+    def bound():
+        have = {d for t in chosen for d in t.shape if d.is_Symbol}
+        if rule.output.rank:
+            have |= {d for d in rule.output.stored_shape if d.is_Symbol and d not in defs}
+        return have
+
+    for t in rule.tensors:
+        if not want <= bound() and t not in chosen and {d for d in t.shape if d.is_Symbol} & (want - bound()):
+            chosen.append(t)
+    order = [*rule.tensors, rule.output]
+    return sorted(chosen, key=order.index)
+
+
+def _helpers(statements: list[Statement]) -> list[str]:
+    code = " ".join(_statement_code(statements))
+    return [h for h in ("_dilate", "_fit", "_pad", "_span", "_view") if h + "(" in code]
 
 
 def build(rule: Rule, strategy: Strategy = DEFAULT) -> Kernel:
     out = rule.output
     shapes = rule.shapes | {"g": out.shape}
-    fwd = Lowering(shapes, strategy, prefix="f")
-    fwd.assign(out.name, _prepare(rule.expr, rule), rule.index, out.shape)
+    classes = _size_classes(rule)
+    derived = dict(rule.derived)
+
+    def lowering(prefix):
+        return Lowering(shapes, strategy, prefix=prefix, derived=derived, size_class=classes)
+
+    fwd = lowering("f")
+    fwd.assign(out.name, stabilize(rule.expr), rule.index, out.shape)
 
     grads: list[Gradient] = [gradient(rule, t.name) for t in rule.differentiable]
-    needed = set()
-    blocks = []
+    reads, blocks = set(), []
     for k, gr in enumerate(grads):
-        low = Lowering(shapes, strategy, prefix=f"t{k}_" if len(grads) > 1 else "t")
-        low.assign(f"grad_{gr.wrt.name}", _prepare(gr.result, rule), gr.index, gr.wrt.shape)
-        needed |= {str(x.base.label) for x in gr.result.atoms(sp.Indexed)}
+        low = lowering(f"t{k}_" if len(grads) > 1 else "t")
+        low.assign(f"grad_{gr.wrt.name}", stabilize(gr.lowered), gr.index, gr.wrt.shape)
+        reads |= {str(x.base.label) for x in gr.lowered.atoms(sp.Indexed)}
         blocks.append(Block(gr.wrt.name, f"grad_{gr.wrt.name}",
                             f"dJ/d{gr.wrt.name}[{','.join(map(str, gr.index))}] = {text(gr.result)}",
                             derivative_latex(gr), latex(gr.result, out.name), low.statements))
-    tensors = [t for t in rule.tensors if t.name in needed]
-    if out.name in needed:
-        tensors.append(out)
+    backward_tensors = _needed_for_sizes(rule, reads, grads)
     backward_statements = [st for b in blocks for st in b.statements]
+    fuse = None
+    if out.fused:
+        fuse = f"{out.name} = {out.name}.reshape({', '.join(size_code(d) for d in out.stored_shape)})"
+    options = [Option(str(s), kw, default, 1 if s.is_positive else 0)
+               for s, kw, default in rule.options]
     return Kernel(
         rule=rule,
         constants=[(str(c), repr(float(v))) for c, v in rule.constants],
+        options=options,
         forward_args=[t.name for t in rule.tensors],
-        forward_checks=[Check(t.name, _dims(t)) for t in rule.tensors],
-        forward_sizes=_sizes_used(fwd.statements, rule),
+        forward_prologue=_prologue(rule, list(rule.tensors),
+                                   _statement_code(fwd.statements) + [fuse or ""], False),
         forward=fwd.statements,
-        forward_latex=latex(sp.Eq(out[rule.index] if out.rank else sp.Symbol(out.name),
+        forward_latex=latex(sp.Eq(out[stored_index(out, rule.index)] if out.rank
+                                  else sp.Symbol(out.name),
                                   rule.expr, evaluate=False)),
         forward_formula=text(rule.expr),
-        backward_args=[t.name for t in tensors],
-        backward_checks=[Check(t.name, _dims(t)) for t in tensors]
-        + ([Check("g", _dims(out))] if out.rank else []),
-        backward_sizes=_sizes_used(backward_statements, rule),
+        fuse=fuse,
+        backward_args=[t.name for t in backward_tensors],
+        backward_prologue=_prologue(rule, backward_tensors,
+                                    _statement_code(backward_statements), True),
         blocks=blocks,
         output=out,
+        helpers=_helpers(fwd.statements + backward_statements),
     )

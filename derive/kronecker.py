@@ -113,7 +113,8 @@ def _subs_term(t: Term, old: sp.Symbol, new: sp.Expr) -> Term:
 
 
 def _pick(expr: sp.Expr, limits, prefer) -> tuple[sp.Symbol, sp.Expr] | None:
-    """The summation variable to solve `expr = 0` for, and its coefficient."""
+    """The summation variable to solve `expr = 0` for, and its coefficient: an output index first
+    (the gather reads the upstream gradient at a solved position), then a unit coefficient."""
     options = []
     for rank, (v, _, _) in enumerate(limits):
         if not expr.has(v):
@@ -122,7 +123,7 @@ def _pick(expr: sp.Expr, limits, prefer) -> tuple[sp.Symbol, sp.Expr] | None:
         if c.has(v) or c == 0 or not (c.is_integer or c.is_Symbol):
             continue
         unit = c in (1, -1)
-        options.append((not unit, 0 if v in prefer else 1, rank, v, c))
+        options.append((0 if v in prefer else 1, not unit, rank, v, c))
     if not options:
         return None
     *_, v, c = min(options, key=lambda o: o[:3])
@@ -139,11 +140,13 @@ def eliminate(t: Term, prefer=()) -> Term:
                 continue
             v, c = choice
             rest = sp.expand(diff - c * v)
-            solution = -rest / c
+            solution = sp.expand(-rest) if c == 1 else sp.expand(rest) if c == -1 else sp.together(-rest / c)
             lo, hi = next((lo, hi) for w, lo, hi in t.limits if w == v)
             conds = [sp.Le(lo, solution), sp.Le(solution, hi)]
             if c not in (1, -1):
-                conds.append(sp.Eq(sp.Mod(rest, c), 0))
+                negative = c.could_extract_minus_sign()
+                conds.append(sp.Eq(sp.Mod(sp.expand(rest if negative else -rest),
+                                          -c if negative else c), 0))
             t = Term(t.coeff, tuple(x for x in t.deltas if x is not d),
                      tuple(x for x in t.limits if x[0] != v), t.conds + tuple(conds))
             t = _subs_term(t, v, solution)

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .printing import KernelPrinter, text
+from .printing import KernelPrinter, size_code, text
+from .ranges import extreme, provably_le
 from .stable import ReduceMax
 from .strategy import DEFAULT, Strategy
+from .windows import is_window, lower_window
 
 
 class LoweringError(NotImplementedError):
@@ -25,9 +27,10 @@ class LoweringError(NotImplementedError):
 @dataclass
 class Statement:
     target: str
-    code: str
+    code: str | None  # None when `lines` compute the target
     formula: str
     shape: str
+    lines: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -35,6 +38,8 @@ class Lowering:
     shapes: dict[str, tuple[sp.Expr, ...]]
     strategy: Strategy = DEFAULT
     prefix: str = "t"
+    derived: dict = field(default_factory=dict)       # size symbol -> its definition
+    size_class: dict = field(default_factory=dict)    # size symbol -> "option", "param", ...
     statements: list[Statement] = field(default_factory=list)
     order: list[sp.Symbol] = field(default_factory=list)
     extent: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
@@ -66,6 +71,28 @@ class Lowering:
         if all(s == ":" for s in slots):
             return code
         return f"{code}[{', '.join(slots)}]"
+
+    def print_scalar(self, expr) -> str:
+        return size_code(expr)
+
+    def _ranges(self):
+        return {v: (sp.Integer(0), e - 1) for v, e in self.extent.items()}
+
+    def index_extreme(self, coeffs: dict, const, upper: bool) -> sp.Expr:
+        expr = const + sum(c * v for v, c in coeffs.items())
+        return extreme(expr, self._ranges(), upper)
+
+    def provable(self, a, b) -> bool:
+        a, b = sp.sympify(a).subs(self.derived), sp.sympify(b).subs(self.derived)
+        return provably_le(a, b, {})
+
+    def extent_rank(self, extent: sp.Expr) -> int:
+        order = self.strategy.loop_over
+        classes = {self.size_class.get(s, "derived") for s in sp.sympify(extent).free_symbols}
+        return max((order.index(c) for c in classes), default=0)
+
+    def emit(self, name: str, lines: list[str], node, axes) -> None:
+        self.statements.append(Statement(name, None, text(node), self.shape_text(axes), lines))
 
     # -- leaves ---------------------------------------------------------------------------------
     def _read(self, node: sp.Indexed, native: bool = False) -> tuple[str, tuple]:
@@ -101,6 +128,11 @@ class Lowering:
         return KernelPrinter().doprint(expr.xreplace(swap)), axes
 
     def _temp(self, node) -> tuple[str, tuple]:
+        if isinstance(node, sp.Sum) and is_window(node, self.extent):
+            for v, lo, hi in node.limits:
+                if lo == 0:
+                    self._note_extent(v, hi + 1, str(node))
+            return lower_window(self, node, self.extent_rank)
         code, axes = self._reduction(node)
         key = code
         if self.strategy.share_temporaries and key in self._cache:
@@ -112,6 +144,11 @@ class Lowering:
         return name, axes
 
     def _reduction(self, node) -> tuple[str, tuple]:
+        for v, lo, hi in node.limits:
+            if lo == 0:
+                self._note_extent(v, hi + 1, str(node))
+        if isinstance(node, sp.Sum) and is_window(node, self.extent):
+            return lower_window(self, node, self.extent_rank)
         bound = [v for v, *_ in node.limits]
         body = node.function
         coeff, body = body.as_coeff_Mul() if isinstance(node, sp.Sum) else (1, body)
@@ -152,6 +189,8 @@ class Lowering:
     def _reduce_call(self, code: str, axes, bound, how: str) -> str:
         code = code if _atomic(code) else f"({code})"
         picked = tuple(axes.index(v) for v in bound if v in axes)
+        if not picked:
+            return code
         if len(picked) == len(axes):
             return f"{code}.{how}()"
         return f"{code}.{how}(axis={picked[0] if len(picked) == 1 else picked})"
@@ -161,18 +200,20 @@ class Lowering:
             code, axes = arrays[0]
             return self._reduce_call(code, axes, bound, "sum")
         if len(arrays) == 2 and self.strategy.contraction == "blas":
-            code = _as_matmul(arrays, bound, keep)
+            code = _as_matmul(arrays, bound, keep) or _as_tensordot(arrays, bound, keep)
             if code:
                 return code
-        names = [a.name for a in self.order]
-        if all(len(x) == 1 and x.isascii() and x.isalpha() for x in names) and len(set(names)) == len(names):
-            letters = {a: a.name for a in self.order}
-        else:
-            letters = {a: string.ascii_letters[k] for k, a in enumerate(self.order)}
+        letters, used = {}, set()
+        for a in self.order:  # the index's own letter where it is free, else the next unused
+            want = a.name[0] if a.name[0].isascii() and a.name[0].isalpha() else ""
+            if not want or want in used:
+                want = next(c for c in string.ascii_letters if c not in used)
+            letters[a] = want
+            used.add(want)
         spec = ",".join("".join(letters[a] for a in ax) for _, ax in arrays)
         spec += "->" + "".join(letters[a] for a in keep)
         args = ", ".join(c for c, _ in arrays)
-        opt = ", optimize=True" if self.strategy.einsum_optimize and len(arrays) > 2 else ""
+        opt = ", optimize=True" if self.strategy.einsum_optimize else ""
         return f"np.einsum('{spec}', {args}{opt})"
 
     # -- statements -----------------------------------------------------------------------------
@@ -224,6 +265,22 @@ def _as_matmul(arrays, bound, keep) -> str | None:
     left = ca if tuple(ax_a) == (*free_a, k) else _transpose(ca)
     right = cb if tuple(ax_b) == (k, *free_b) else _transpose(cb)
     return f"{_wrap(left)} @ {_wrap(right)}"
+
+
+def _as_tensordot(arrays, bound, keep) -> str | None:
+    """`np.tensordot` over the summed axes, its result axes put in `keep` order (a view)."""
+    (ca, ax_a), (cb, ax_b) = arrays
+    shared = set(ax_a) & set(ax_b)
+    if not set(bound) <= shared or shared - set(bound):
+        return None  # an index in both operands that is kept is not a tensordot
+    if any(v not in ax_a for v in bound):
+        return None
+    pairs = [(ax_a.index(v), ax_b.index(v)) for v in bound]
+    left = tuple(a for a in ax_a if a not in bound) + tuple(b for b in ax_b if b not in bound)
+    code = (f"np.tensordot({ca}, {cb}, axes=({[p for p, _ in pairs]}, {[q for _, q in pairs]}))")
+    if left != tuple(keep):
+        code = f"np.transpose({code}, {tuple(left.index(a) for a in keep)})"
+    return code
 
 
 def _transpose(code: str) -> str:

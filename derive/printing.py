@@ -4,6 +4,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.pycode import PythonCodePrinter
 from sympy.printing.str import StrPrinter
 
 
@@ -80,6 +81,34 @@ class DerivationPrinter(LatexPrinter):
         if expr.name == "g":
             return rf"\frac{{\partial \mathcal{{L}}}}{{\partial {self.upstream_name}}}"
         return super()._print_Symbol(expr, style)
+
+
+class SizePrinter(PythonCodePrinter):
+    """Integer arithmetic on sizes and offsets: floor division, builtin max/min."""
+
+    def _print_Symbol(self, expr):
+        return expr.name.replace("'", "_")
+
+    def _print_floor(self, expr):
+        num, den = sp.fraction(sp.together(expr.args[0]))
+        return f"({self._print(num)}) // ({self._print(den)})"
+
+    def _print_ceiling(self, expr):
+        num, den = sp.fraction(sp.together(expr.args[0]))
+        return f"-(({self._print(-num)}) // ({self._print(den)}))"
+
+    def _print_Max(self, expr):
+        return f"max({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Min(self, expr):
+        return f"min({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Rational(self, expr):
+        return f"{expr.p}/{expr.q}"
+
+
+def size_code(expr) -> str:
+    return SizePrinter().doprint(sp.sympify(expr))
 
 
 def text(expr: sp.Expr) -> str:

@@ -44,9 +44,33 @@ def extreme(expr: sp.Expr, ranges: Ranges, upper: bool, depth: int = 8) -> sp.Ex
     return sp.expand(total)
 
 
+def _without_rounding(expr: sp.Expr) -> sp.Expr:
+    """A lower bound of `expr` free of floor/ceiling: each is replaced by the side that can only
+    make `expr` smaller (floor(x) > x - 1, ceiling(x) < x + 1)."""
+    expr = sp.expand(expr)
+    for f in sorted(expr.atoms(sp.floor, sp.ceiling), key=sp.default_sort_key):
+        c = expr.coeff(f)
+        if c == 0 or c.has(f):
+            continue
+        x = f.args[0]
+        if c.is_negative:
+            bound = x if isinstance(f, sp.floor) else x + 1
+        elif c.is_positive:
+            bound = x - 1 if isinstance(f, sp.floor) else x
+        else:
+            continue
+        expr = sp.expand(expr.subs(f, bound))
+    return expr
+
+
 def provably_nonneg(expr: sp.Expr) -> bool:
     expr = sp.simplify(expr)
-    return bool(expr.is_nonnegative) or expr == 0
+    if bool(expr.is_nonnegative) or expr == 0:
+        return True
+    if expr.has(sp.floor, sp.ceiling):
+        lower = sp.simplify(_without_rounding(expr))
+        return bool(lower.is_nonnegative) or lower == 0
+    return False
 
 
 def provably_le(a: sp.Expr, b: sp.Expr, ranges: Ranges) -> bool:

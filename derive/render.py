@@ -42,9 +42,9 @@ def environment() -> jinja2.Environment:
 def render_kernel(rule, strategy: Strategy = DEFAULT) -> str:
     k = kernel_mod.build(rule, strategy)
     data = {name: getattr(k, name) for name in (
-        "rule", "constants", "forward_args", "forward_checks", "forward_sizes", "forward",
-        "forward_latex", "forward_formula", "backward_checks", "backward_sizes", "blocks",
-        "output", "grads", "backward_args", "backward_signature")}
+        "rule", "constants", "options", "forward_args", "forward_prologue", "forward",
+        "forward_latex", "forward_formula", "fuse", "backward_args", "backward_prologue",
+        "blocks", "output", "grads", "helpers", "forward_signature", "backward_signature")}
     return environment().get_template("kernel.py.j2").render(**data)
 
 

@@ -32,12 +32,21 @@ class Tensor:
 
     `role` is "input" (an activation from the previous layer), "param" (a trained parameter) or
     "label" (data that is not differentiated). `padding` marks a tensor whose reads outside its
-    shape are zero: only such a tensor may be indexed out of range.
+    shape are zero: only such a tensor may be indexed out of range. `fused` stores the logical
+    axes in groups, each group as one row-major axis (a flatten is `((0,), (1, 2, 3))`).
     """
     name: str
     shape: tuple[sp.Expr, ...]
     role: str = "input"
     padding: bool = False
+    fused: tuple[tuple[int, ...], ...] = ()
+
+    @property
+    def stored_shape(self) -> tuple[sp.Expr, ...]:
+        """The shape of the array in memory: `fused` groups logical axes row-major into one."""
+        if not self.fused:
+            return self.shape
+        return tuple(sp.Mul(*[self.shape[a] for a in group]) for group in self.fused)
 
     @property
     def base(self) -> sp.IndexedBase:
@@ -57,7 +66,9 @@ class Rule:
     """One layer: `output[index] = expr`, with the tensors it reads.
 
     `facts` are equations the math may use (`Sum(y[n, k], (k, 0, K - 1)) = 1` for a one-hot label);
-    `constants` are symbols with the value the kernels use; `doc` is one line for the reader.
+    `constants` are symbols with the value the kernels use; `options` are integer symbols the
+    kernels take as keyword arguments: `(symbol, keyword, default)`; `derived` defines sizes computed
+    from others (an output height `OH = floor((H + 2p - KH)/s) + 1`); `doc` is one line for the reader.
     """
     name: str
     output: Tensor
@@ -67,7 +78,8 @@ class Rule:
     doc: str = ""
     facts: tuple[sp.Eq, ...] = ()
     constants: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
-    options: tuple[tuple[sp.Symbol, int], ...] = field(default=())
+    options: tuple[tuple[sp.Symbol, str, int], ...] = field(default=())
+    derived: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
 
     def __post_init__(self):
         from .validate import validate_rule

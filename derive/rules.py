@@ -18,8 +18,13 @@ from sympy import Eq, Piecewise, Rational, Sum, exp, log, tanh
 from .rule import Rule, Tensor, indices, sizes
 
 n, i, j, k, m = indices("n i j k m")
+c, o, u, v, y, x = indices("c o u v y x")
 N, I, J, K = sizes("N I J K")
+C, H, W, O, KH, KW = sizes("C H W O KH KW")
+OH, OW = sizes("OH OW")
 A, S = sp.symbols("A S", positive=True)
+stride, window = sp.symbols("s k", integer=True, positive=True)
+pad = sp.Symbol("P", integer=True, nonnegative=True)
 
 
 def _activation(name: str, f, doc: str, constants=()) -> Rule:
@@ -54,7 +59,36 @@ def _table() -> dict[str, Rule]:
              (zk, yk), doc="cross-entropy of softmax(z) against a one-hot label, on logits",
              facts=(Eq(Sum(yk[n, k], (k, 0, K - 1)), 1),)),
     ]
-    return {r.name: r for r in rules}
+    return {r.name: r for r in rules + _spatial()}
+
+
+def _spatial() -> list[Rule]:
+    a = Tensor("a", (N, C, H, W))
+    conv_sizes = ((OH, sp.floor((H + 2 * pad - KH) / stride) + 1),
+                  (OW, sp.floor((W + 2 * pad - KW) / stride) + 1))
+    pool_sizes = ((OH, sp.floor((H - window) / stride) + 1), (OW, sp.floor((W - window) / stride) + 1))
+    conv_in, w = Tensor("a", (N, C, H, W), padding=True), Tensor("w", (O, C, KH, KW), "param")
+    dw = Tensor("w", (C, KH, KW), "param")
+    return [
+        Rule("conv2d", Tensor("z", (N, O, OH, OW)), (n, o, i, j),
+             Sum(w[o, c, u, v] * conv_in[n, c, stride * i + u - pad, stride * j + v - pad],
+                 (c, 0, C - 1), (u, 0, KH - 1), (v, 0, KW - 1)) + Tensor("b", (O,))[o],
+             (conv_in, w, Tensor("b", (O,), "param")),
+             doc="2-D convolution (cross-correlation) with stride s and zero padding P",
+             options=((stride, "stride", 1), (pad, "padding", 0)), derived=conv_sizes),
+        Rule("avgpool2d", Tensor("z", (N, C, OH, OW)), (n, c, i, j),
+             Sum(a[n, c, stride * i + u, stride * j + v], (u, 0, window - 1), (v, 0, window - 1))
+             / window ** 2, (a,),
+             doc="average pooling over k x k windows with stride s",
+             options=((window, "size", 2), (stride, "stride", 2)), derived=pool_sizes),
+        Rule("flatten", Tensor("z", (N, C, H, W), fused=((0,), (1, 2, 3))), (n, c, y, x),
+             a[n, c, y, x], (a,),
+             doc="flatten (N, C, H, W) to (N, C H W), row-major: z[n, c H W + y W + x] = a[n, c, y, x]"),
+        Rule("depthwise_conv2d", Tensor("z", (N, C, OH, OW)), (n, c, i, j),
+             Sum(dw[c, u, v] * a[n, c, i + u, j + v], (u, 0, KH - 1), (v, 0, KW - 1)), (a, dw),
+             doc="depthwise 2-D convolution, one kernel per channel",
+             derived=((OH, H - KH + 1), (OW, W - KW + 1))),
+    ]
 
 
 RULES: dict[str, Rule] = _table()

@@ -17,6 +17,16 @@ class Strategy:
     einsum_optimize: bool = True
     # a reduction computed twice in one kernel (same code) is bound to one temporary.
     share_temporaries: bool = True
+    # a window sum (an axis read at s*i + u) loops in Python over one of the two indices of each
+    # such axis and contracts the rest with BLAS: the index whose extent comes first here
+    # ("option": a rule option such as the pooling size, "param": a parameter's dimension such as
+    # a kernel's height, "input": an input's dimension, "derived": an output size).
+    loop_over: tuple[str, ...] = ("option", "param", "input", "derived")
+    # "offsets": that Python loop over kernel offsets, each step a contraction of plain strided
+    # slices (no temporary larger than an argument); "im2col": no loop, one contraction of an
+    # `as_strided` view with an axis per index (BLAS on a copied patch matrix). `make bench`
+    # measures both.
+    window: str = "offsets"
 
 
 DEFAULT = Strategy()

@@ -33,7 +33,7 @@ def _walk_scopes(expr: sp.Expr, scope: dict):
 
 def _check_expression(rule, expr: sp.Expr, ranges: dict, what: str):
     tensors = {t.name: t for t in rule.tensors}
-    allowed = set(rule.index) | {c for c, _ in rule.constants} | {o for o, _ in rule.options}
+    allowed = set(rule.index) | {c for c, _ in rule.constants} | {o for o, *_ in rule.options}
     for t in (*rule.tensors, rule.output):
         for size in t.shape:
             allowed |= size.free_symbols
@@ -54,9 +54,12 @@ def _check_expression(rule, expr: sp.Expr, ranges: dict, what: str):
                                 f"{', '.join(sorted(map(str, unknown)))}")
                 if t.padding:
                     continue
+                defs = dict(rule.derived)
                 bounds = index_range(ix, scope)
+                if bounds is not None:
+                    bounds = tuple(sp.expand(b.subs(defs)) for b in bounds)
                 if bounds is None or not (provably_le(0, bounds[0], scope)
-                                          and provably_le(bounds[1], size - 1, scope)):
+                                          and provably_le(bounds[1], (size - 1).subs(defs), scope)):
                     _fail(rule, f"{what} reads {node}: index {ix} ranges over "
                                 f"{bounds[0] if bounds else '?'}..{bounds[1] if bounds else '?'} "
                                 f"but axis {axis} of {name!r} has size {size}")
@@ -83,6 +86,12 @@ def validate_rule(rule) -> None:
                     f"but {len(rule.index)} indices {rule.index}")
     if len(set(rule.index)) != len(rule.index):
         _fail(rule, f"output indices repeat: {rule.index}")
+    for t in (*rule.tensors, rule.output):
+        if t.fused and sorted(a for group in t.fused for a in group) != list(range(t.rank)):
+            _fail(rule, f"tensor {t.name!r}: fused groups {t.fused} must cover axes 0..{t.rank - 1}")
+    for sym, keyword, default in rule.options:
+        if not keyword.isidentifier() or not isinstance(default, int):
+            _fail(rule, f"option {sym} needs a keyword name and an integer default")
     if not isinstance(rule.expr, sp.Expr):
         _fail(rule, f"the forward expression must be a SymPy expression, not {type(rule.expr)}")
     ranges = rule.out_ranges

@@ -2,4 +2,4 @@
 
 Each module holds one rule's `forward(...)` and `backward(g, ...)`; they import only NumPy.
 """
-RULES = ("dense", "identity", "mse", "relu", "scaled_tanh", "sigmoid", "softmax", "softmax_cross_entropy", "tanh", )
+RULES = ("avgpool2d", "conv2d", "dense", "depthwise_conv2d", "flatten", "identity", "mse", "relu", "scaled_tanh", "sigmoid", "softmax", "softmax_cross_entropy", "tanh", )

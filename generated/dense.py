@@ -7,11 +7,11 @@ Forward:
 
 Gradients, derived from the forward expression by `derive`:
 
-    \frac{\partial \mathcal{L}}{\partial a_{pq}} = \sum_{j=0}^{J - 1} W_{jq} \delta^{z}_{pj}
+    \frac{\partial \mathcal{L}}{\partial a_{n', i'}} = \sum_{j=0}^{J - 1} W_{j, i'} \delta^{z}_{n', j}
 
-    \frac{\partial \mathcal{L}}{\partial W_{pq}} = \sum_{n=0}^{N - 1} a_{nq} \delta^{z}_{np}
+    \frac{\partial \mathcal{L}}{\partial W_{j', i'}} = \sum_{n=0}^{N - 1} a_{n, i'} \delta^{z}_{n, j'}
 
-    \frac{\partial \mathcal{L}}{\partial b_{p}} = \sum_{n=0}^{N - 1} \delta^{z}_{np}
+    \frac{\partial \mathcal{L}}{\partial b_{j'}} = \sum_{n=0}^{N - 1} \delta^{z}_{n, j'}
 """
 import numpy as np
 
@@ -20,6 +20,7 @@ INPUTS = ("a", "W", "b", )
 OUTPUT = "z"
 GRADS = ("a", "W", "b", )
 BACKWARD_ARGS = ("a", "W", )
+OPTIONS = {}
 
 
 def _bind(where, sizes, name, x, dims):
@@ -46,9 +47,11 @@ def forward(a, W, b):
     _bind("dense.forward", sizes, "a", a, ("N", "I", ))
     _bind("dense.forward", sizes, "W", W, ("J", "I", ))
     _bind("dense.forward", sizes, "b", b, ("J", ))
+
     # b[j] + Σ_{i}(W[j, i]*a[n, i])
     f0 = a @ W.T  # (N, J)  Σ_{i}(W[j, i]*a[n, i])
     z = b + f0  # (N, J)
+
     return z
 
 
@@ -59,12 +62,16 @@ def backward(g, a, W):
     _bind("dense.backward", sizes, "W", W, ("J", "I", ))
     _bind("dense.backward", sizes, "g", g, ("N", "J", ))
 
-    # dJ/da[p,q] = Σ_{j}(W[j, q]*g[p, j])
+
+    # dJ/da[n',i'] = Σ_{j}(W[j, i']*g[n', j])
     grad_a = g @ W  # (N, I)
 
-    # dJ/dW[p,q] = Σ_{n}(a[n, q]*g[n, p])
+
+    # dJ/dW[j',i'] = Σ_{n}(a[n, i']*g[n, j'])
     grad_W = g.T @ a  # (J, I)
 
-    # dJ/db[p] = Σ_{n}(g[n, p])
+
+    # dJ/db[j'] = Σ_{n}(g[n, j'])
     grad_b = g.sum(axis=0)  # (J,)
+
     return {"a": grad_a, "W": grad_W, "b": grad_b}

@@ -7,7 +7,7 @@ Forward:
 
 Gradients, derived from the forward expression by `derive`:
 
-    \frac{\partial \mathcal{L}}{\partial z_{pq}} = \delta^{a}_{pq}
+    \frac{\partial \mathcal{L}}{\partial z_{n', j'}} = \delta^{a}_{n', j'}
 """
 import numpy as np
 
@@ -16,6 +16,7 @@ INPUTS = ("z", )
 OUTPUT = "a"
 GRADS = ("z", )
 BACKWARD_ARGS = ()
+OPTIONS = {}
 
 
 def _bind(where, sizes, name, x, dims):
@@ -40,8 +41,10 @@ def forward(z):
     r"""a_{nj} = z_{nj}"""
     sizes = {}
     _bind("identity.forward", sizes, "z", z, ("N", "J", ))
+
     # z[n, j]
     a = z  # (N, J)
+
     return a
 
 
@@ -50,6 +53,8 @@ def backward(g):
     sizes = {}
     _bind("identity.backward", sizes, "g", g, ("N", "J", ))
 
-    # dJ/dz[p,q] = g[p, q]
+
+    # dJ/dz[n',j'] = g[n', j']
     grad_z = g  # (N, J)
+
     return {"z": grad_z}

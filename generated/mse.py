@@ -7,7 +7,7 @@ Forward:
 
 Gradients, derived from the forward expression by `derive`:
 
-    \frac{\partial \mathcal{L}}{\partial a_{pq}} = \frac{\frac{\partial \mathcal{L}}{\partial J} \left(a_{pq} - y_{pq}\right)}{N}
+    \frac{\partial \mathcal{L}}{\partial a_{n', k'}} = \frac{\frac{\partial \mathcal{L}}{\partial J} \left(a_{n', k'} - y_{n', k'}\right)}{N}
 """
 import numpy as np
 
@@ -16,6 +16,7 @@ INPUTS = ("a", "y", )
 OUTPUT = "J"
 GRADS = ("a", )
 BACKWARD_ARGS = ("a", "y", )
+OPTIONS = {}
 
 
 def _bind(where, sizes, name, x, dims):
@@ -42,9 +43,11 @@ def forward(a, y):
     _bind("mse.forward", sizes, "a", a, ("N", "K", ))
     _bind("mse.forward", sizes, "y", y, ("N", "K", ))
     N = sizes["N"]
+
     # Σ_{n}(Σ_{k}((-a[n, k] + y[n, k])**2)/2)/N
     f0 = (1/2) * (((-a + y)**2).sum(axis=1)).sum()  # ()  Σ_{n}(Σ_{k}((-a[n, k] + y[n, k])**2)/2)
     J = f0/N  # ()
+
     return J
 
 
@@ -59,6 +62,8 @@ def backward(g, a, y):
     _bind("mse.backward", sizes, "y", y, ("N", "K", ))
     N = sizes["N"]
 
-    # dJ/da[p,q] = g*(a[p, q] - y[p, q])/N
+
+    # dJ/da[n',k'] = g*(a[n', k'] - y[n', k'])/N
     grad_a = g*(a - y)/N  # (N, K)
+
     return {"a": grad_a}

@@ -7,7 +7,7 @@ Forward:
 
 Gradients, derived from the forward expression by `derive`:
 
-    \frac{\partial \mathcal{L}}{\partial z_{pq}} = \begin{cases} \delta^{a}_{pq} & \text{for}\: z_{pq} > 0 \\0 & \text{otherwise} \end{cases}
+    \frac{\partial \mathcal{L}}{\partial z_{n', j'}} = \begin{cases} \delta^{a}_{n', j'} & \text{for}\: z_{n', j'} > 0 \\0 & \text{otherwise} \end{cases}
 """
 import numpy as np
 
@@ -16,6 +16,7 @@ INPUTS = ("z", )
 OUTPUT = "a"
 GRADS = ("z", )
 BACKWARD_ARGS = ("z", )
+OPTIONS = {}
 
 
 def _bind(where, sizes, name, x, dims):
@@ -40,8 +41,10 @@ def forward(z):
     r"""a_{nj} = \begin{cases} z_{nj} & \text{for}\: z_{nj} > 0 \\0 & \text{otherwise} \end{cases}"""
     sizes = {}
     _bind("relu.forward", sizes, "z", z, ("N", "J", ))
+
     # Piecewise((z[n, j], z[n, j] > 0), (0, True))
     a = np.where((z > 0), z, 0)  # (N, J)
+
     return a
 
 
@@ -51,6 +54,8 @@ def backward(g, z):
     _bind("relu.backward", sizes, "z", z, ("N", "J", ))
     _bind("relu.backward", sizes, "g", g, ("N", "J", ))
 
-    # dJ/dz[p,q] = Piecewise((g[p, q], z[p, q] > 0), (0, True))
+
+    # dJ/dz[n',j'] = Piecewise((g[n', j'], z[n', j'] > 0), (0, True))
     grad_z = np.where((z > 0), g, 0)  # (N, J)
+
     return {"z": grad_z}

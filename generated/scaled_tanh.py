@@ -7,7 +7,7 @@ Forward:
 
 Gradients, derived from the forward expression by `derive`:
 
-    \frac{\partial \mathcal{L}}{\partial z_{pq}} = \frac{S \left(A^{2} - a_{pq}^{2}\right) \delta^{a}_{pq}}{A}
+    \frac{\partial \mathcal{L}}{\partial z_{n', j'}} = \frac{S \left(A^{2} - a_{n', j'}^{2}\right) \delta^{a}_{n', j'}}{A}
 """
 import numpy as np
 
@@ -16,6 +16,7 @@ INPUTS = ("z", )
 OUTPUT = "a"
 GRADS = ("z", )
 BACKWARD_ARGS = ("a", )
+OPTIONS = {}
 A = 1.7159
 S = 0.6666666666666666
 
@@ -42,8 +43,10 @@ def forward(z):
     r"""a_{nj} = A \tanh{\left(S z_{nj} \right)}"""
     sizes = {}
     _bind("scaled_tanh.forward", sizes, "z", z, ("N", "J", ))
+
     # A*tanh(S*z[n, j])
     a = A*np.tanh(S*z)  # (N, J)
+
     return a
 
 
@@ -53,6 +56,8 @@ def backward(g, a):
     _bind("scaled_tanh.backward", sizes, "a", a, ("N", "J", ))
     _bind("scaled_tanh.backward", sizes, "g", g, ("N", "J", ))
 
-    # dJ/dz[p,q] = S*(A**2 - a[p, q]**2)*g[p, q]/A
+
+    # dJ/dz[n',j'] = S*(A**2 - a[n', j']**2)*g[n', j']/A
     grad_z = S*g*(A**2 - a**2)/A  # (N, J)
+
     return {"z": grad_z}

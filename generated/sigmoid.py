@@ -7,7 +7,7 @@ Forward:
 
 Gradients, derived from the forward expression by `derive`:
 
-    \frac{\partial \mathcal{L}}{\partial z_{pq}} = \left(1 - a_{pq}\right) a_{pq} \delta^{a}_{pq}
+    \frac{\partial \mathcal{L}}{\partial z_{n', j'}} = \left(1 - a_{n', j'}\right) a_{n', j'} \delta^{a}_{n', j'}
 """
 import numpy as np
 
@@ -16,6 +16,7 @@ INPUTS = ("z", )
 OUTPUT = "a"
 GRADS = ("z", )
 BACKWARD_ARGS = ("a", )
+OPTIONS = {}
 
 
 def _bind(where, sizes, name, x, dims):
@@ -40,8 +41,10 @@ def forward(z):
     r"""a_{nj} = \frac{1}{1 + e^{- z_{nj}}}"""
     sizes = {}
     _bind("sigmoid.forward", sizes, "z", z, ("N", "J", ))
+
     # 1/(1 + exp(-z[n, j]))
     a = 1/(1 + np.exp(-z))  # (N, J)
+
     return a
 
 
@@ -51,6 +54,8 @@ def backward(g, a):
     _bind("sigmoid.backward", sizes, "a", a, ("N", "J", ))
     _bind("sigmoid.backward", sizes, "g", g, ("N", "J", ))
 
-    # dJ/dz[p,q] = (1 - a[p, q])*a[p, q]*g[p, q]
+
+    # dJ/dz[n',j'] = (1 - a[n', j'])*a[n', j']*g[n', j']
     grad_z = a*g*(1 - a)  # (N, J)
+
     return {"z": grad_z}

@@ -7,7 +7,7 @@ Forward:
 
 Gradients, derived from the forward expression by `derive`:
 
-    \frac{\partial \mathcal{L}}{\partial z_{pq}} = \left(\delta^{s}_{pq} - \sum_{k=0}^{K - 1} \delta^{s}_{pk} s_{pk}\right) s_{pq}
+    \frac{\partial \mathcal{L}}{\partial z_{n', m'}} = \left(\delta^{s}_{n', m'} - \sum_{k=0}^{K - 1} \delta^{s}_{n', k} s_{n', k}\right) s_{n', m'}
 """
 import numpy as np
 
@@ -16,6 +16,7 @@ INPUTS = ("z", )
 OUTPUT = "s"
 GRADS = ("z", )
 BACKWARD_ARGS = ("s", )
+OPTIONS = {}
 
 
 def _bind(where, sizes, name, x, dims):
@@ -40,10 +41,12 @@ def forward(z):
     r"""s_{nk} = \frac{e^{z_{nk}}}{\sum_{m=0}^{K - 1} e^{z_{nm}}}"""
     sizes = {}
     _bind("softmax.forward", sizes, "z", z, ("N", "K", ))
+
     # exp(z[n, k])/Σ_{m}(exp(z[n, m]))
     f0 = z.max(axis=1)  # (N,)  max_{m}(z[n, m])
     f1 = (np.exp(-f0[:, None] + z)).sum(axis=1)  # (N,)  Σ_{m}(exp(z[n, m] - max_{m}(z[n, m])))
     s = np.exp(-f0[:, None] + z)/f1[:, None]  # (N, K)
+
     return s
 
 
@@ -53,7 +56,9 @@ def backward(g, s):
     _bind("softmax.backward", sizes, "s", s, ("N", "K", ))
     _bind("softmax.backward", sizes, "g", g, ("N", "K", ))
 
-    # dJ/dz[p,q] = (g[p, q] - Σ_{k}(g[p, k]*s[p, k]))*s[p, q]
-    t0 = np.einsum('pk,pk->p', g, s)  # (N,)  Σ_{k}(g[p, k]*s[p, k])
+
+    # dJ/dz[n',m'] = (g[n', m'] - Σ_{k}(g[n', k]*s[n', k]))*s[n', m']
+    t0 = np.einsum('nk,nk->n', g, s, optimize=True)  # (N,)  Σ_{k}(g[n', k]*s[n', k])
     grad_z = s*(g - t0[:, None])  # (N, K)
+
     return {"z": grad_z}

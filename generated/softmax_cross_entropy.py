@@ -7,7 +7,7 @@ Forward:
 
 Gradients, derived from the forward expression by `derive`:
 
-    \frac{\partial \mathcal{L}}{\partial z_{pq}} = \frac{\frac{\partial \mathcal{L}}{\partial J} \left(\frac{e^{z_{pq}}}{\sum_{m=0}^{K - 1} e^{z_{pm}}} - y_{pq}\right)}{N}
+    \frac{\partial \mathcal{L}}{\partial z_{n', m'}} = \frac{\frac{\partial \mathcal{L}}{\partial J} \left(\frac{e^{z_{n', m'}}}{\sum_{m=0}^{K - 1} e^{z_{n', m}}} - y_{n', m'}\right)}{N}
 """
 import numpy as np
 
@@ -16,6 +16,7 @@ INPUTS = ("z", "y", )
 OUTPUT = "J"
 GRADS = ("z", )
 BACKWARD_ARGS = ("z", "y", )
+OPTIONS = {}
 
 
 def _bind(where, sizes, name, x, dims):
@@ -42,11 +43,13 @@ def forward(z, y):
     _bind("softmax_cross_entropy.forward", sizes, "z", z, ("N", "K", ))
     _bind("softmax_cross_entropy.forward", sizes, "y", y, ("N", "K", ))
     N = sizes["N"]
+
     # Σ_{n}(-Σ_{k}(log(exp(z[n, k])/Σ_{m}(exp(z[n, m])))*y[n, k]))/N
     f0 = z.max(axis=1)  # (N,)  max_{m}(z[n, m])
     f1 = (np.exp(-f0[:, None] + z)).sum(axis=1)  # (N,)  Σ_{m}(exp(z[n, m] - max_{m}(z[n, m])))
-    f2 = -((np.einsum('nk,nk->n', -f0[:, None] + z - np.log(f1[:, None]), y)).sum())  # ()  Σ_{n}(-Σ_{k}((-log(Σ_{m}(exp(z[n, m] - max_{m}(z[n, m])))) + z[n, k] - max_{m}(z[n, m]))*y[n, k]))
+    f2 = -((np.einsum('nk,nk->n', -f0[:, None] + z - np.log(f1[:, None]), y, optimize=True)).sum())  # ()  Σ_{n}(-Σ_{k}((-log(Σ_{m}(exp(z[n, m] - max_{m}(z[n, m])))) + z[n, k] - max_{m}(z[n, m]))*y[n, k]))
     J = f2/N  # ()
+
     return J
 
 
@@ -61,8 +64,10 @@ def backward(g, z, y):
     _bind("softmax_cross_entropy.backward", sizes, "y", y, ("N", "K", ))
     N = sizes["N"]
 
-    # dJ/dz[p,q] = g*(exp(z[p, q])/Σ_{m}(exp(z[p, m])) - y[p, q])/N
-    t0 = z.max(axis=1)  # (N,)  max_{m}(z[p, m])
-    t1 = (np.exp(-t0[:, None] + z)).sum(axis=1)  # (N,)  Σ_{m}(exp(z[p, m] - max_{m}(z[p, m])))
+
+    # dJ/dz[n',m'] = g*(exp(z[n', m'])/Σ_{m}(exp(z[n', m])) - y[n', m'])/N
+    t0 = z.max(axis=1)  # (N,)  max_{m}(z[n', m])
+    t1 = (np.exp(-t0[:, None] + z)).sum(axis=1)  # (N,)  Σ_{m}(exp(z[n', m] - max_{m}(z[n', m])))
     grad_z = g*(-y + np.exp(-t0[:, None] + z)/t1[:, None])/N  # (N, K)
+
     return {"z": grad_z}

@@ -7,7 +7,7 @@ Forward:
 
 Gradients, derived from the forward expression by `derive`:
 
-    \frac{\partial \mathcal{L}}{\partial z_{pq}} = \left(1 - a_{pq}^{2}\right) \delta^{a}_{pq}
+    \frac{\partial \mathcal{L}}{\partial z_{n', j'}} = \left(1 - a_{n', j'}^{2}\right) \delta^{a}_{n', j'}
 """
 import numpy as np
 
@@ -16,6 +16,7 @@ INPUTS = ("z", )
 OUTPUT = "a"
 GRADS = ("z", )
 BACKWARD_ARGS = ("a", )
+OPTIONS = {}
 
 
 def _bind(where, sizes, name, x, dims):
@@ -40,8 +41,10 @@ def forward(z):
     r"""a_{nj} = \tanh{\left(z_{nj} \right)}"""
     sizes = {}
     _bind("tanh.forward", sizes, "z", z, ("N", "J", ))
+
     # tanh(z[n, j])
     a = np.tanh(z)  # (N, J)
+
     return a
 
 
@@ -51,6 +54,8 @@ def backward(g, a):
     _bind("tanh.backward", sizes, "a", a, ("N", "J", ))
     _bind("tanh.backward", sizes, "g", g, ("N", "J", ))
 
-    # dJ/dz[p,q] = (1 - a[p, q]**2)*g[p, q]
+
+    # dJ/dz[n',j'] = (1 - a[n', j']**2)*g[n', j']
     grad_z = g*(1 - a**2)  # (N, J)
+
     return {"z": grad_z}

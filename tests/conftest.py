@@ -25,16 +25,30 @@ def kernel_module(name: str, folder: Path | None = None):
     return module
 
 
-def size_values(rule, rng, low=2, high=5) -> dict:
+def option_values(rule, **given) -> dict:
+    """The rule's options as symbol -> value: the defaults, or `given` by keyword."""
+    return {sym: given.get(keyword, default) for sym, keyword, default in rule.options}
+
+
+def size_values(rule, rng, low=2, high=5, options=None) -> dict:
+    """Random sizes for the rule's symbols, drawn until every derived size is at least 1."""
+    options = option_values(rule) if options is None else options
+    defined = {s for s, _ in rule.derived}
     symbols = set()
     for t in (*rule.tensors, rule.output):
         for d in t.shape:
-            symbols |= d.free_symbols
-    return {s: int(rng.integers(low, high + 1)) for s in sorted(symbols, key=str)}
+            symbols |= d.free_symbols - defined
+    for _ in range(1000):
+        sizes = {s: int(rng.integers(low, high + 1)) for s in sorted(symbols, key=str)}
+        sizes.update(options)
+        if all(int(d.subs(sizes)) >= 1 for _, d in rule.derived):
+            return sizes
+    raise AssertionError(f"no valid sizes for {rule.name}")
 
 
-def shape_of(tensor, sizes) -> tuple[int, ...]:
-    return tuple(int(sp.sympify(d).subs(sizes)) for d in tensor.shape)
+def shape_of(tensor, sizes, rule=None) -> tuple[int, ...]:
+    defs = dict(rule.derived) if rule else {}
+    return tuple(int(sp.sympify(d).subs(defs).subs(sizes)) for d in tensor.shape)
 
 
 def sample_inputs(rule, rng, sizes=None, dtype=np.float64) -> dict[str, np.ndarray]:
@@ -42,7 +56,7 @@ def sample_inputs(rule, rng, sizes=None, dtype=np.float64) -> dict[str, np.ndarr
     sizes = sizes or size_values(rule, rng)
     inputs = {}
     for t in rule.tensors:
-        shape = shape_of(t, sizes)
+        shape = shape_of(t, sizes, rule)
         if t.role == "label":
             y = np.zeros(shape, dtype=dtype)
             y[np.arange(shape[0]), rng.integers(0, shape[-1], shape[0])] = 1
@@ -52,19 +66,30 @@ def sample_inputs(rule, rng, sizes=None, dtype=np.float64) -> dict[str, np.ndarr
     return inputs
 
 
+REFERENCE_KEYWORDS = {"size": "k"}  # the reference's name for an option, where it differs
+
+
+def reference_options(options: dict) -> dict:
+    return {REFERENCE_KEYWORDS.get(k, k): v for k, v in options.items()}
+
+
 def upstream_for(rule, out, rng):
     if rule.output.rank == 0:
         return 1.0
     return rng.standard_normal(np.shape(out)).astype(np.asarray(out).dtype)
 
 
-def call_backward(module, g, inputs, out):
+def call_forward(module, inputs, **options):
+    return module.forward(*[inputs[name] for name in module.INPUTS], **options)
+
+
+def call_backward(module, g, inputs, out, **options):
     env = dict(inputs)
     env[module.OUTPUT] = out
-    return module.backward(g, *[env[name] for name in module.BACKWARD_ARGS])
+    return module.backward(g, *[env[name] for name in module.BACKWARD_ARGS], **options)
 
 
-def finite_difference(module, inputs, g, name, eps=1e-6) -> np.ndarray:
+def finite_difference(module, inputs, g, name, eps=1e-6, **options) -> np.ndarray:
     """Central differences of sum(g * forward) with respect to input `name`."""
     x = inputs[name]
     grad = np.zeros_like(x)
@@ -74,7 +99,7 @@ def finite_difference(module, inputs, g, name, eps=1e-6) -> np.ndarray:
             shifted = dict(inputs)
             shifted[name] = x.copy()
             shifted[name][idx] += step
-            values.append(np.sum(np.asarray(g) * module.forward(*[shifted[n] for n in module.INPUTS])))
+            values.append(np.sum(np.asarray(g) * call_forward(module, shifted, **options)))
         grad[idx] = (values[0] - values[1]) / (2 * eps)
     return grad
 

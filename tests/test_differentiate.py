@@ -107,3 +107,5 @@ def test_article_slip_detected():
     verdicts = {c.title: c.verdict()[2] for c in CLAIMS}
     assert verdicts["tanh + MSE: the weight gradient, element form"] is False
     assert all(v for t, v in verdicts.items() if "element form" not in t)
+    assert [c.title for c in CLAIMS if c.slip] == [
+        "pooling layer <- fully connected layer: flatten, then dense"]

@@ -1,0 +1,237 @@
+"""Lowering sums over affine reads (`a[n, c, s*i + u - P, ...]`, `g[n, o, (p + P - u)/s, ...]`).
+
+A read whose axis index is `(Σ c_v v + d) / m` becomes a view of a prepared array: dilated by `m`
+(zeros between the entries, which carries the divisibility condition), zero-padded as far as the
+index can leave the array (which carries the range conditions), then sliced with step `c_v`.
+An axis may mix two index variables (an output position and a kernel offset): one of them is
+looped over, the one whose extent the strategy ranks first (kernel-sized extents), and the rest of
+the sum is a BLAS-backed contraction of the views at each offset. Nothing here knows a layer.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from .printing import size_code
+
+
+def is_window(node: sp.Sum, index_vars) -> bool:
+    """Whether a sum reads some array at an index that is not a plain index variable."""
+    return any(not all(isinstance(ix, sp.Symbol) for ix in r.indices)
+               for r in node.function.atoms(sp.Indexed))
+
+
+def _affine(expr: sp.Expr, variables) -> tuple[dict, sp.Expr, sp.Expr]:
+    """(coefficients, constant, denominator) of expr = (Σ c_v v + d) / m."""
+    num, den = sp.fraction(sp.together(expr))
+    num = sp.expand(num)
+    coeffs = {}
+    for v in variables:
+        c = num.coeff(v)
+        if c != 0:
+            coeffs[v] = c
+    rest = sp.expand(num - sum(c * v for v, c in coeffs.items()))
+    if rest.has(*variables):
+        raise ValueError(f"the index {expr} is not affine in {sorted(map(str, variables))}")
+    return coeffs, rest, den
+
+
+def _py(sym: sp.Symbol) -> str:
+    return sym.name.replace("'", "_")
+
+
+def lower_window(low, node: sp.Sum, extent_rank) -> tuple[str, tuple]:
+    """Statements for a window sum; returns the accumulator's name and axes."""
+    from .lower import LoweringError
+
+    bound = [v for v, *_ in node.limits]
+    coeff, body = node.function.as_coeff_Mul()
+    factors = list(sp.Mul.make_args(body))
+    reads = [f for f in factors if isinstance(f, sp.Indexed)]
+    scalars = [f for f in factors if not isinstance(f, sp.Indexed)]
+    if any(f.free_symbols & set(low.extent) for f in scalars):
+        raise LoweringError(f"a window sum of a non-read factor: {node}")
+    index_vars = sorted(low.extent, key=lambda v: v.name)
+    offsets = low.strategy.window == "offsets"
+    loops, parsed = [], []
+    for r in reads:
+        axes = []
+        for ix in r.indices:
+            coeffs, const, den = _affine(ix, index_vars)
+            axes.append((coeffs, const, den))
+            if len(coeffs) > 2:
+                raise LoweringError(f"{r}: an axis mixes more than two indices")
+            if len(coeffs) == 2 and offsets:
+                pick = min(coeffs, key=lambda v: (extent_rank(low.extent[v]), v.name))
+                if pick not in loops:
+                    loops.append(pick)
+        parsed.append((r, axes))
+    loops.sort(key=lambda v: low.order.index(v) if v in low.order else len(low.order))
+    vector = list(dict.fromkeys(v for _, axes in parsed for coeffs, _, _ in axes
+                                for v in coeffs if v not in loops))
+    every = low._canon(vector + loops)
+    keep = tuple(a for a in every if a not in bound)
+    name = f"{low.prefix}{len(low._temps)}"
+    low._temps[name] = keep
+    lines = []
+    arrays = sorted({str(r.base.label) for r in reads})
+    shape = ", ".join(size_code(low.extent[a]) for a in keep)
+    init = (f"{name} = np.zeros(({shape}{',' if len(keep) == 1 else ''}), "
+            f"dtype=np.result_type({', '.join(arrays)}))")
+    if offsets:
+        prepared = [(_dilated(low, r, axes, lines, name), r, axes) for r, axes in parsed]
+        lines.append(init)
+        body, clipped = _offset_views(low, prepared, loops)
+    else:
+        views = [_prepare(low, r, axes, loops, lines, name) for r, axes in parsed]
+        lines.append(init)
+        body, clipped = ([], views), {}
+    guards, views = body
+    out_axes = tuple(a for a in keep if a not in loops)
+    summed = [a for a in every if a in bound and a not in loops]
+    contraction = low._contract(views, summed, out_axes) if views else "1"
+    if scalars or coeff != 1:
+        contraction = f"{low.print_scalar(sp.Mul(coeff, *scalars))} * {contraction}"
+    depth = ""
+    for v in loops:
+        lines.append(f"{depth}for {_py(v)} in range({size_code(low.extent[v])}):")
+        depth += "    "
+    lines += [depth + g for g in guards]
+    slots = [_py(a) if a in loops else f"{clipped[a][0]}:{clipped[a][1]}" if a in clipped else ":"
+             for a in keep]
+    while slots and slots[-1] == ":":
+        slots.pop()
+    target = f"{name}[{', '.join(slots)}]" if slots else name
+    lines.append(f"{depth}{target} += {contraction}")
+    low.emit(name, lines, node, keep)
+    return name, keep
+
+
+def _dilated(low, read, axes, lines, tag) -> str:
+    """The array a read gathers from: dilated along axes read at a fraction (m | index)."""
+    base = str(read.base.label)
+    dilate = [(k, den) for k, (_, _, den) in enumerate(axes) if den != 1]
+    if not dilate:
+        return base
+    steps = ", ".join(f"{k}: {low.print_scalar(den)}" for k, den in dilate)
+    lines.append(f"{tag}_{base} = _dilate({base}, {{{steps}}})")
+    return f"{tag}_{base}"
+
+
+def _offset_views(low, prepared, loops):
+    """Guards and views inside the offset loop: instead of padding, each index variable's range
+    is narrowed to the part where every read stays inside its array (the folded bounds, at run
+    time), and a read at a fixed position outside its array skips the offset."""
+    ranges: dict = {}
+    guards, views = [], []
+    fixed = {v: sp.Symbol(_py(v)) for v in loops}
+    for code, read, axes in prepared:
+        shape = low.shapes[str(read.base.label)]
+        for (coeffs, const, den), size in zip(axes, shape):
+            extent = den * (size - 1) + 1
+            lo = low.index_extreme(coeffs, const, upper=False)
+            hi = low.index_extreme(coeffs, const, upper=True)
+            if low.provable(0, lo) and low.provable(hi, extent - 1):
+                continue
+            offset = const + sum(coeffs[v] * fixed[v] for v in coeffs if v in loops)
+            vec = [v for v in coeffs if v not in loops]
+            if not vec:
+                guards.append(f"if not 0 <= {low.print_scalar(offset)} < "
+                              f"{low.print_scalar(extent)}:")
+                guards.append("    continue")
+                continue
+            (v,) = vec
+            first, stop = ranges.setdefault(v, (f"{_py(v)}0", f"{_py(v)}1"))
+            if len(guards) == 0 or f"{first}, {stop} = 0, " not in " ".join(guards):
+                guards.append(f"{first}, {stop} = 0, {size_code(low.extent[v])}")
+            guards.append(f"{first}, {stop} = _fit({first}, {stop}, {low.print_scalar(coeffs[v])}, "
+                          f"{low.print_scalar(offset)}, {low.print_scalar(extent)})")
+    for v, (first, stop) in ranges.items():
+        guards.append(f"if {first} >= {stop}:")
+        guards.append("    continue")
+    for code, read, axes in prepared:
+        slots, view_axes = [], []
+        for (coeffs, const, den), size in zip(axes, low.shapes[str(read.base.label)]):
+            offset = const + sum(coeffs[v] * fixed[v] for v in coeffs if v in loops)
+            vec = [v for v in coeffs if v not in loops]
+            if not vec:
+                slots.append(low.print_scalar(offset))
+                continue
+            (v,) = vec
+            view_axes.append(v)
+            c = coeffs[v]
+            if v in ranges:
+                first, stop = ranges[v]
+                start = low.print_scalar(offset + c * sp.Symbol(first))
+                slots.append(f"_span({start}, {low.print_scalar(c)}, {stop} - {first})")
+            elif offset == 0 and c == 1 and den == 1 and low.extent[v] == size:
+                slots.append(":")
+            else:
+                slots.append(f"_span({low.print_scalar(offset)}, {low.print_scalar(c)}, "
+                             f"{size_code(low.extent[v])})")
+        while slots and slots[-1] == ":":
+            slots.pop()
+        low._canon(view_axes)
+        views.append((f"{code}[{', '.join(slots)}]" if slots else code, tuple(view_axes)))
+    return (guards, views), ranges
+
+
+def _prepare(low, read: sp.Indexed, axes, loops, lines, tag) -> tuple[str, tuple]:
+    """A view of `read` at the current loop offsets: (code, axes of the view)."""
+    base = str(read.base.label)
+    shape = low.shapes[base]
+    code = base
+    dilate = [(k, den) for k, (_, _, den) in enumerate(axes) if den != 1]
+    if dilate:
+        steps = ", ".join(f"{k}: {low.print_scalar(den)}" for k, den in dilate)
+        code = f"_dilate({code}, {{{steps}}})"
+    pads, slots, view_axes = [], [], []
+    for k, ((coeffs, const, den), size) in enumerate(zip(axes, shape)):
+        extent = den * (size - 1) + 1
+        lo = low.index_extreme(coeffs, const, upper=False)
+        hi = low.index_extreme(coeffs, const, upper=True)
+        pad_lo = sp.Integer(0) if low.provable(0, lo) else sp.Max(0, -lo)
+        pad_hi = sp.Integer(0) if low.provable(hi, extent - 1) else sp.Max(0, hi - (extent - 1))
+        pads.append((pad_lo, pad_hi))
+        vec = [v for v in coeffs if v not in loops]
+        offset = const + pad_lo + sum(coeffs[v] * sp.Symbol(_py(v)) for v in coeffs if v in loops)
+        if len(vec) > 1 or low.strategy.window == "im2col":
+            slots.append((k, offset, [(coeffs[v], v) for v in vec]))
+            view_axes.extend(vec)
+        elif vec:
+            (v,) = vec
+            whole = offset == 0 and coeffs[v] == 1 and den == 1 and low.extent[v] == size
+            slots.append(":" if whole else f"_span({low.print_scalar(offset)}, "
+                         f"{low.print_scalar(coeffs[v])}, {size_code(low.extent[v])})")
+            view_axes.append(v)
+        else:
+            slots.append(low.print_scalar(offset))
+    if any(p != (0, 0) for p in pads):
+        widths = ", ".join(f"({low.print_scalar(a)}, {low.print_scalar(b)})" for a, b in pads)
+        code = f"_pad({code}, ({widths},))"
+    if code != base:
+        prepared = f"{tag}_{base}"
+        lines.append(f"{prepared} = {code}")
+        code = prepared
+    if any(isinstance(slot, tuple) for slot in slots):
+        return _strided(low, code, slots, view_axes)
+    while slots and slots[-1] == ":":
+        slots.pop()
+    low._canon(view_axes)
+    return (f"{code}[{', '.join(slots)}]" if slots else code), tuple(view_axes)
+
+
+def _strided(low, code, slots, view_axes) -> tuple[str, tuple]:
+    """One `as_strided` view with an axis per index variable (the im2col strategy)."""
+    starts, spec = [], []
+    for k, slot in enumerate(slots):
+        if isinstance(slot, tuple):
+            _, offset, parts = slot
+            starts.append(low.print_scalar(offset))
+            spec += [f"({k}, {low.print_scalar(c)}, {size_code(low.extent[v])})" for c, v in parts]
+        elif slot == ":":
+            starts.append("0")
+            spec.append(f"({k}, 1, {code}.shape[{k}])")
+        else:
+            starts.append(slot)
+    low._canon(view_axes)
+    return f"_view({code}, ({', '.join(starts)},), [{', '.join(spec)}])", tuple(view_axes)

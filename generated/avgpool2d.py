@@ -1,0 +1,135 @@
+# generated from rule avgpool2d by derive — do not edit; regenerate with `make`.
+r"""avgpool2d: average pooling over k x k windows with stride s.
+
+Forward:
+
+    z_{ncij} = \frac{\sum_{\substack{0 \leq u \leq k - 1\\0 \leq v \leq k - 1}} a_{n, c, i s + u, j s + v}}{k^{2}}
+
+Gradients, derived from the forward expression by `derive`:
+
+    \frac{\partial \mathcal{L}}{\partial a_{n', c', p, q}} = \sum_{\substack{\max\left(0, - OH s + p + s\right) \leq u \leq \min\left(p, k - 1\right)\\\max\left(0, - OW s + q + s\right) \leq v \leq \min\left(q, k - 1\right)}} \begin{cases} \frac{\delta^{z}_{n', c', - \frac{- p + u}{s}, - \frac{- q + v}{s}}}{k^{2}} & \text{for}\: \left(p - u\right) \bmod s = 0 \wedge \left(q - v\right) \bmod s = 0 \\0 & \text{otherwise} \end{cases}
+"""
+import numpy as np
+
+RULE = "avgpool2d"
+INPUTS = ("a", )
+OUTPUT = "z"
+GRADS = ("a", )
+BACKWARD_ARGS = ("a", )
+OPTIONS = {"size": 2, "stride": 2}
+
+
+def _bind(where, sizes, name, x, dims):
+    """Check that `x` is a float array of shape `dims`, binding each size name on first sight."""
+    if not isinstance(x, np.ndarray):
+        raise ValueError(f"{where}: argument {name!r} must be a NumPy array, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise ValueError(f"{where}: argument {name!r} must have a float dtype, got {x.dtype}")
+    expected = tuple(sizes.get(d, d) for d in dims)
+    if x.ndim == len(dims):
+        for d, got in zip(dims, x.shape):
+            if sizes.setdefault(d, got) != got:
+                break
+        else:
+            return
+    shown = ", ".join(dims)
+    raise ValueError(f"{where}: argument {name!r} expected shape ({shown}) = {expected}, "
+                     f"got {x.shape}")
+
+
+def _option(where, name, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{where}: {name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _dilate(x, steps):
+    """x with step - 1 zeros between neighbours along each axis of `steps` (axis: step)."""
+    if all(step == 1 for step in steps.values()):
+        return x
+    shape = tuple((n - 1) * steps.get(k, 1) + 1 for k, n in enumerate(x.shape))
+    out = np.zeros(shape, dtype=x.dtype)
+    out[tuple(slice(None, None, steps.get(k, 1)) for k in range(x.ndim))] = x
+    return out
+
+
+def _span(start, step, count):
+    """The slice of `count` entries start, start + step, ... (step may be negative)."""
+    stop = start + step * (count - 1)
+    return slice(start, None if stop + (1 if step > 0 else -1) < 0 else stop + (1 if step > 0 else -1), step)
+
+
+def _fit(first, stop, step, offset, extent):
+    """Narrow first <= v < stop to the v for which 0 <= offset + step * v < extent."""
+    if step > 0:
+        low, high = -(offset // step), (extent - 1 - offset) // step
+    else:
+        low, high = -((extent - 1 - offset) // -step), offset // -step
+    return max(first, low), min(stop, high + 1)
+
+
+def forward(a, *, size=2, stride=2):
+    r"""z_{ncij} = \frac{\sum_{\substack{0 \leq u \leq k - 1\\0 \leq v \leq k - 1}} a_{n, c, i s + u, j s + v}}{k^{2}}"""
+    k = _option("avgpool2d.forward", "size", size, 1)
+    s = _option("avgpool2d.forward", "stride", stride, 1)
+    sizes = {}
+    _bind("avgpool2d.forward", sizes, "a", a, ("N", "C", "H", "W", ))
+    C = sizes["C"]
+    H = sizes["H"]
+    N = sizes["N"]
+    W = sizes["W"]
+    sizes["OH"] = OH = (H - k) // (s) + 1
+    if OH < 1:
+        raise ValueError(f"avgpool2d.forward: argument 'a' {a.shape} give OH = (H - k) // (s) + 1 = {OH} < 1, size={size}, stride={stride}")
+    sizes["OW"] = OW = (W - k) // (s) + 1
+    if OW < 1:
+        raise ValueError(f"avgpool2d.forward: argument 'a' {a.shape} give OW = (W - k) // (s) + 1 = {OW} < 1, size={size}, stride={stride}")
+
+    # Σ_{u,v}(a[n, c, i*s + u, j*s + v])/k**2
+    # Σ_{u,v}(a[n, c, i*s + u, j*s + v])  -> (N, C, OH, OW)
+    f0 = np.zeros((N, C, OH, OW), dtype=np.result_type(a))
+    for u in range(k):
+        for v in range(k):
+            f0 += (a[:, :, _span(u, s, OH), _span(v, s, OW)])
+    z = f0/k**2  # (N, C, OH, OW)
+
+    return z
+
+
+def backward(g, a, *, size=2, stride=2):
+    r"""Gradients of the loss with respect to a, given g = dL/dz."""
+    k = _option("avgpool2d.backward", "size", size, 1)
+    s = _option("avgpool2d.backward", "stride", stride, 1)
+    sizes = {}
+    _bind("avgpool2d.backward", sizes, "a", a, ("N", "C", "H", "W", ))
+    C = sizes["C"]
+    H = sizes["H"]
+    N = sizes["N"]
+    W = sizes["W"]
+    sizes["OH"] = OH = (H - k) // (s) + 1
+    if OH < 1:
+        raise ValueError(f"avgpool2d.backward: argument 'a' {a.shape} give OH = (H - k) // (s) + 1 = {OH} < 1, size={size}, stride={stride}")
+    sizes["OW"] = OW = (W - k) // (s) + 1
+    if OW < 1:
+        raise ValueError(f"avgpool2d.backward: argument 'a' {a.shape} give OW = (W - k) // (s) + 1 = {OW} < 1, size={size}, stride={stride}")
+    _bind("avgpool2d.backward", sizes, "g", g, ("N", "C", "OH", "OW", ))
+
+
+    # dJ/da[n',c',p,q] = Σ_{u,v}(Piecewise((g[n', c', -(-p + u)/s, -(-q + v)/s]/k**2, Eq(Mod(p - u, s), 0) & Eq(Mod(q - v, s), 0)), (0, True)))
+    # Σ_{u,v}(g[n', c', -(-p + u)/s, -(-q + v)/s])  -> (N, C, H, W)
+    t0_g = _dilate(g, {2: s, 3: s})
+    t0 = np.zeros((N, C, H, W), dtype=np.result_type(g))
+    for u in range(k):
+        for v in range(k):
+            p0, p1 = 0, H
+            p0, p1 = _fit(p0, p1, 1, -u, s*(OH - 1) + 1)
+            q0, q1 = 0, W
+            q0, q1 = _fit(q0, q1, 1, -v, s*(OW - 1) + 1)
+            if p0 >= p1:
+                continue
+            if q0 >= q1:
+                continue
+            t0[:, :, p0:p1, q0:q1] += (t0_g[:, :, _span(p0 - u, 1, p1 - p0), _span(q0 - v, 1, q1 - q0)])
+    grad_a = t0/k**2  # (N, C, H, W)
+
+    return {"a": grad_a}

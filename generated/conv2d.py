@@ -1,0 +1,176 @@
+# generated from rule conv2d by derive — do not edit; regenerate with `make`.
+r"""conv2d: 2-D convolution (cross-correlation) with stride s and zero padding P.
+
+Forward:
+
+    z_{noij} = b_{o} + \sum_{\substack{0 \leq c \leq C - 1\\0 \leq u \leq KH - 1\\0 \leq v \leq KW - 1}} a_{n, c, - P + i s + u, - P + j s + v} w_{ocuv}
+
+Gradients, derived from the forward expression by `derive`:
+
+    \frac{\partial \mathcal{L}}{\partial a_{n', c', p, q}} = \sum_{\substack{0 \leq o \leq O - 1\\\max\left(0, - OH s + P + p + s\right) \leq u \leq \min\left(KH - 1, P + p\right)\\\max\left(0, - OW s + P + q + s\right) \leq v \leq \min\left(KW - 1, P + q\right)}} \begin{cases} \delta^{z}_{n', o, - \frac{- P - p + u}{s}, - \frac{- P - q + v}{s}} w_{o, c', u, v} & \text{for}\: \left(P + p - u\right) \bmod s = 0 \wedge \left(P + q - v\right) \bmod s = 0 \\0 & \text{otherwise} \end{cases}
+
+    \frac{\partial \mathcal{L}}{\partial w_{o', c', u', v'}} = \sum_{\substack{0 \leq n \leq N - 1\\0 \leq i \leq OH - 1\\0 \leq j \leq OW - 1}} a_{n, c', - P + i s + u', - P + j s + v'} \delta^{z}_{n, o', i, j}
+
+    \frac{\partial \mathcal{L}}{\partial b_{o'}} = \sum_{\substack{0 \leq n \leq N - 1\\0 \leq i \leq OH - 1\\0 \leq j \leq OW - 1}} \delta^{z}_{n, o', i, j}
+"""
+import numpy as np
+
+RULE = "conv2d"
+INPUTS = ("a", "w", "b", )
+OUTPUT = "z"
+GRADS = ("a", "w", "b", )
+BACKWARD_ARGS = ("a", "w", )
+OPTIONS = {"stride": 1, "padding": 0}
+
+
+def _bind(where, sizes, name, x, dims):
+    """Check that `x` is a float array of shape `dims`, binding each size name on first sight."""
+    if not isinstance(x, np.ndarray):
+        raise ValueError(f"{where}: argument {name!r} must be a NumPy array, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise ValueError(f"{where}: argument {name!r} must have a float dtype, got {x.dtype}")
+    expected = tuple(sizes.get(d, d) for d in dims)
+    if x.ndim == len(dims):
+        for d, got in zip(dims, x.shape):
+            if sizes.setdefault(d, got) != got:
+                break
+        else:
+            return
+    shown = ", ".join(dims)
+    raise ValueError(f"{where}: argument {name!r} expected shape ({shown}) = {expected}, "
+                     f"got {x.shape}")
+
+
+def _option(where, name, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{where}: {name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _dilate(x, steps):
+    """x with step - 1 zeros between neighbours along each axis of `steps` (axis: step)."""
+    if all(step == 1 for step in steps.values()):
+        return x
+    shape = tuple((n - 1) * steps.get(k, 1) + 1 for k, n in enumerate(x.shape))
+    out = np.zeros(shape, dtype=x.dtype)
+    out[tuple(slice(None, None, steps.get(k, 1)) for k in range(x.ndim))] = x
+    return out
+
+
+def _span(start, step, count):
+    """The slice of `count` entries start, start + step, ... (step may be negative)."""
+    stop = start + step * (count - 1)
+    return slice(start, None if stop + (1 if step > 0 else -1) < 0 else stop + (1 if step > 0 else -1), step)
+
+
+def _fit(first, stop, step, offset, extent):
+    """Narrow first <= v < stop to the v for which 0 <= offset + step * v < extent."""
+    if step > 0:
+        low, high = -(offset // step), (extent - 1 - offset) // step
+    else:
+        low, high = -((extent - 1 - offset) // -step), offset // -step
+    return max(first, low), min(stop, high + 1)
+
+
+def forward(a, w, b, *, stride=1, padding=0):
+    r"""z_{noij} = b_{o} + \sum_{\substack{0 \leq c \leq C - 1\\0 \leq u \leq KH - 1\\0 \leq v \leq KW - 1}} a_{n, c, - P + i s + u, - P + j s + v} w_{ocuv}"""
+    s = _option("conv2d.forward", "stride", stride, 1)
+    P = _option("conv2d.forward", "padding", padding, 0)
+    sizes = {}
+    _bind("conv2d.forward", sizes, "a", a, ("N", "C", "H", "W", ))
+    _bind("conv2d.forward", sizes, "w", w, ("O", "C", "KH", "KW", ))
+    _bind("conv2d.forward", sizes, "b", b, ("O", ))
+    H = sizes["H"]
+    KH = sizes["KH"]
+    KW = sizes["KW"]
+    N = sizes["N"]
+    O = sizes["O"]
+    W = sizes["W"]
+    sizes["OH"] = OH = (H - KH + 2*P) // (s) + 1
+    if OH < 1:
+        raise ValueError(f"conv2d.forward: argument 'a' {a.shape} and argument 'w' {w.shape} give OH = (H - KH + 2*P) // (s) + 1 = {OH} < 1, stride={stride}, padding={padding}")
+    sizes["OW"] = OW = (-KW + 2*P + W) // (s) + 1
+    if OW < 1:
+        raise ValueError(f"conv2d.forward: argument 'a' {a.shape} and argument 'w' {w.shape} give OW = (-KW + 2*P + W) // (s) + 1 = {OW} < 1, stride={stride}, padding={padding}")
+
+    # b[o] + Σ_{c,u,v}(a[n, c, -P + i*s + u, -P + j*s + v]*w[o, c, u, v])
+    # Σ_{c,u,v}(a[n, c, -P + i*s + u, -P + j*s + v]*w[o, c, u, v])  -> (N, O, OH, OW)
+    f0 = np.zeros((N, O, OH, OW), dtype=np.result_type(a, w))
+    for u in range(KH):
+        for v in range(KW):
+            i0, i1 = 0, OH
+            i0, i1 = _fit(i0, i1, s, -P + u, H)
+            j0, j1 = 0, OW
+            j0, j1 = _fit(j0, j1, s, -P + v, W)
+            if i0 >= i1:
+                continue
+            if j0 >= j1:
+                continue
+            f0[:, :, i0:i1, j0:j1] += np.transpose(np.tensordot(a[:, :, _span(-P + i0*s + u, s, i1 - i0), _span(-P + j0*s + v, s, j1 - j0)], w[:, :, u, v], axes=([1], [1])), (0, 3, 1, 2))
+    z = b[:, None, None] + f0  # (N, O, OH, OW)
+
+    return z
+
+
+def backward(g, a, w, *, stride=1, padding=0):
+    r"""Gradients of the loss with respect to a, w, b, given g = dL/dz."""
+    s = _option("conv2d.backward", "stride", stride, 1)
+    P = _option("conv2d.backward", "padding", padding, 0)
+    sizes = {}
+    _bind("conv2d.backward", sizes, "a", a, ("N", "C", "H", "W", ))
+    _bind("conv2d.backward", sizes, "w", w, ("O", "C", "KH", "KW", ))
+    C = sizes["C"]
+    H = sizes["H"]
+    KH = sizes["KH"]
+    KW = sizes["KW"]
+    N = sizes["N"]
+    O = sizes["O"]
+    W = sizes["W"]
+    sizes["OH"] = OH = (H - KH + 2*P) // (s) + 1
+    if OH < 1:
+        raise ValueError(f"conv2d.backward: argument 'a' {a.shape} and argument 'w' {w.shape} give OH = (H - KH + 2*P) // (s) + 1 = {OH} < 1, stride={stride}, padding={padding}")
+    sizes["OW"] = OW = (-KW + 2*P + W) // (s) + 1
+    if OW < 1:
+        raise ValueError(f"conv2d.backward: argument 'a' {a.shape} and argument 'w' {w.shape} give OW = (-KW + 2*P + W) // (s) + 1 = {OW} < 1, stride={stride}, padding={padding}")
+    _bind("conv2d.backward", sizes, "g", g, ("N", "O", "OH", "OW", ))
+
+
+    # dJ/da[n',c',p,q] = Σ_{o,u,v}(Piecewise((g[n', o, -(-P - p + u)/s, -(-P - q + v)/s]*w[o, c', u, v], Eq(Mod(P + p - u, s), 0) & Eq(Mod(P + q - v, s), 0)), (0, True)))
+    # Σ_{o,u,v}(g[n', o, -(-P - p + u)/s, -(-P - q + v)/s]*w[o, c', u, v])  -> (N, C, H, W)
+    t0_0_g = _dilate(g, {2: s, 3: s})
+    t0_0 = np.zeros((N, C, H, W), dtype=np.result_type(g, w))
+    for u in range(KH):
+        for v in range(KW):
+            p0, p1 = 0, H
+            p0, p1 = _fit(p0, p1, 1, P - u, s*(OH - 1) + 1)
+            q0, q1 = 0, W
+            q0, q1 = _fit(q0, q1, 1, P - v, s*(OW - 1) + 1)
+            if p0 >= p1:
+                continue
+            if q0 >= q1:
+                continue
+            t0_0[:, :, p0:p1, q0:q1] += np.transpose(np.tensordot(t0_0_g[:, :, _span(P + p0 - u, 1, p1 - p0), _span(P + q0 - v, 1, q1 - q0)], w[:, :, u, v], axes=([1], [0])), (0, 3, 1, 2))
+    grad_a = t0_0  # (N, C, H, W)
+
+
+    # dJ/dw[o',c',u',v'] = Σ_{n,i,j}(a[n, c', -P + i*s + u', -P + j*s + v']*g[n, o', i, j])
+    # Σ_{n,i,j}(a[n, c', -P + i*s + u', -P + j*s + v']*g[n, o', i, j])  -> (O, C, KH, KW)
+    t1_0 = np.zeros((O, C, KH, KW), dtype=np.result_type(a, g))
+    for u_ in range(KH):
+        for v_ in range(KW):
+            i0, i1 = 0, OH
+            i0, i1 = _fit(i0, i1, s, -P + u_, H)
+            j0, j1 = 0, OW
+            j0, j1 = _fit(j0, j1, s, -P + v_, W)
+            if i0 >= i1:
+                continue
+            if j0 >= j1:
+                continue
+            t1_0[:, :, u_, v_] += np.transpose(np.tensordot(a[:, :, _span(-P + i0*s + u_, s, i1 - i0), _span(-P + j0*s + v_, s, j1 - j0)], g[:, :, _span(i0, 1, i1 - i0), _span(j0, 1, j1 - j0)], axes=([0, 2, 3], [0, 2, 3])), (1, 0))
+    grad_w = t1_0  # (O, C, KH, KW)
+
+
+    # dJ/db[o'] = Σ_{n,i,j}(g[n, o', i, j])
+    grad_b = g.sum(axis=(0, 2, 3))  # (O,)
+
+    return {"a": grad_a, "w": grad_w, "b": grad_b}

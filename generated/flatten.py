@@ -1,0 +1,72 @@
+# generated from rule flatten by derive — do not edit; regenerate with `make`.
+r"""flatten: flatten (N, C, H, W) to (N, C H W), row-major: z[n, c H W + y W + x] = a[n, c, y, x].
+
+Forward:
+
+    z_{n, H W c + W y + x} = a_{ncyx}
+
+Gradients, derived from the forward expression by `derive`:
+
+    \frac{\partial \mathcal{L}}{\partial a_{n', c', y', x'}} = \delta^{z}_{n', c', y', x'}
+"""
+import numpy as np
+
+RULE = "flatten"
+INPUTS = ("a", )
+OUTPUT = "z"
+GRADS = ("a", )
+BACKWARD_ARGS = ("a", )
+OPTIONS = {}
+
+
+def _bind(where, sizes, name, x, dims):
+    """Check that `x` is a float array of shape `dims`, binding each size name on first sight."""
+    if not isinstance(x, np.ndarray):
+        raise ValueError(f"{where}: argument {name!r} must be a NumPy array, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise ValueError(f"{where}: argument {name!r} must have a float dtype, got {x.dtype}")
+    expected = tuple(sizes.get(d, d) for d in dims)
+    if x.ndim == len(dims):
+        for d, got in zip(dims, x.shape):
+            if sizes.setdefault(d, got) != got:
+                break
+        else:
+            return
+    shown = ", ".join(dims)
+    raise ValueError(f"{where}: argument {name!r} expected shape ({shown}) = {expected}, "
+                     f"got {x.shape}")
+
+
+def forward(a):
+    r"""z_{n, H W c + W y + x} = a_{ncyx}"""
+    sizes = {}
+    _bind("flatten.forward", sizes, "a", a, ("N", "C", "H", "W", ))
+    C = sizes["C"]
+    H = sizes["H"]
+    N = sizes["N"]
+    W = sizes["W"]
+
+    # a[n, c, y, x]
+    z = a  # (N, C, H, W)
+
+    z = z.reshape(N, C*H*W)
+    return z
+
+
+def backward(g, a):
+    r"""Gradients of the loss with respect to a, given g = dL/dz."""
+    sizes = {}
+    _bind("flatten.backward", sizes, "a", a, ("N", "C", "H", "W", ))
+    C = sizes["C"]
+    H = sizes["H"]
+    N = sizes["N"]
+    W = sizes["W"]
+    sizes["C*H*W"] = C*H*W
+    _bind("flatten.backward", sizes, "g", g, ("N", "C*H*W", ))
+    g = g.reshape(N, C, H, W)
+
+
+    # dJ/da[n',c',y',x'] = g[n', c', y', x']
+    grad_a = g  # (N, C, H, W)
+
+    return {"a": grad_a}
