@@ -24,9 +24,22 @@ class Strategy:
     loop_over: tuple[str, ...] = ("option", "param", "input", "derived")
     # "offsets": that Python loop over kernel offsets, each step a contraction of plain strided
     # slices (no temporary larger than an argument); "im2col": no loop, one contraction of an
-    # `as_strided` view with an axis per index (BLAS on a copied patch matrix). `make bench`
-    # measures both.
-    window: str = "offsets"
+    # `as_strided` view with an axis per index (BLAS on a copied patch matrix, kernel-area times
+    # the input); "auto": `window_for` below. `make bench` measures all three.
+    window: str = "auto"
+
+    def window_for(self, offsets_summed: bool, dilated: bool, operands: int) -> str:
+        """The window strategy for one sum, from the shape of its index expressions.
+
+        Measured by `make bench` on LeNet's layers: im2col wins only a two-operand contraction
+        (BLAS) whose kernel offsets are all summed over and which reads nothing dilated (a
+        convolution's forward); the offset loop wins a weight gradient (offsets free), a
+        gradient read through a dilation, and a single-operand window sum (pooling), and it
+        stays within a few times its arguments' memory where im2col takes tens of times.
+        """
+        if self.window != "auto":
+            return self.window
+        return "im2col" if offsets_summed and not dilated and operands == 2 else "offsets"
 
 
 DEFAULT = Strategy()

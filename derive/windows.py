@@ -51,7 +51,6 @@ def lower_window(low, node: sp.Sum, extent_rank) -> tuple[str, tuple]:
     if any(f.free_symbols & set(low.extent) for f in scalars):
         raise LoweringError(f"a window sum of a non-read factor: {node}")
     index_vars = sorted(low.extent, key=lambda v: v.name)
-    offsets = low.strategy.window == "offsets"
     loops, parsed = [], []
     for r in reads:
         axes = []
@@ -60,11 +59,16 @@ def lower_window(low, node: sp.Sum, extent_rank) -> tuple[str, tuple]:
             axes.append((coeffs, const, den))
             if len(coeffs) > 2:
                 raise LoweringError(f"{r}: an axis mixes more than two indices")
-            if len(coeffs) == 2 and offsets:
+            if len(coeffs) == 2:
                 pick = min(coeffs, key=lambda v: (extent_rank(low.extent[v]), v.name))
                 if pick not in loops:
                     loops.append(pick)
         parsed.append((r, axes))
+    dilated = any(den != 1 for _, axes in parsed for _, _, den in axes)
+    offsets = low.strategy.window_for(offsets_summed=all(v in bound for v in loops),
+                                      dilated=dilated, operands=len(reads)) == "offsets"
+    if not offsets:
+        loops = []
     loops.sort(key=lambda v: low.order.index(v) if v in low.order else len(low.order))
     vector = list(dict.fromkeys(v for _, axes in parsed for coeffs, _, _ in axes
                                 for v in coeffs if v not in loops))
@@ -74,21 +78,25 @@ def lower_window(low, node: sp.Sum, extent_rank) -> tuple[str, tuple]:
     low._temps[name] = keep
     lines = []
     arrays = sorted({str(r.base.label) for r in reads})
-    shape = ", ".join(size_code(low.extent[a]) for a in keep)
-    init = (f"{name} = np.zeros(({shape}{',' if len(keep) == 1 else ''}), "
-            f"dtype=np.result_type({', '.join(arrays)}))")
     if offsets:
         prepared = [(_dilated(low, r, axes, lines, name), r, axes) for r, axes in parsed]
-        lines.append(init)
-        body, clipped = _offset_views(low, prepared, loops)
+        (guards, views), clipped = _offset_views(low, prepared, loops)
     else:
         views = [_prepare(low, r, axes, loops, lines, name) for r, axes in parsed]
-        lines.append(init)
-        body, clipped = ([], views), {}
-    guards, views = body
+        guards, clipped = [], {}
     out_axes = tuple(a for a in keep if a not in loops)
+    acc = keep
+    if len(views) == 2 and out_axes == keep and low.strategy.contraction == "blas":
+        natural = tuple(a for _, ax in views for a in ax if a in out_axes)
+        natural = tuple(dict.fromkeys(natural))
+        if sorted(natural, key=str) == sorted(out_axes, key=str):
+            acc = natural  # accumulate in the contraction's own order, transpose once at the end
+    shape = ", ".join(size_code(low.extent[a]) for a in acc)
+    lines.append(f"{name} = np.zeros(({shape}{',' if len(acc) == 1 else ''}), "
+                 f"dtype=np.result_type({', '.join(arrays)}))")
     summed = [a for a in every if a in bound and a not in loops]
-    contraction = low._contract(views, summed, out_axes) if views else "1"
+    contraction = low._contract(views, summed, tuple(a for a in acc if a not in loops)) \
+        if views else "1"
     if scalars or coeff != 1:
         contraction = f"{low.print_scalar(sp.Mul(coeff, *scalars))} * {contraction}"
     depth = ""
@@ -97,11 +105,13 @@ def lower_window(low, node: sp.Sum, extent_rank) -> tuple[str, tuple]:
         depth += "    "
     lines += [depth + g for g in guards]
     slots = [_py(a) if a in loops else f"{clipped[a][0]}:{clipped[a][1]}" if a in clipped else ":"
-             for a in keep]
+             for a in acc]
     while slots and slots[-1] == ":":
         slots.pop()
     target = f"{name}[{', '.join(slots)}]" if slots else name
     lines.append(f"{depth}{target} += {contraction}")
+    if acc != keep:
+        lines.append(f"{name} = np.transpose({name}, {tuple(acc.index(a) for a in keep)})")
     low.emit(name, lines, node, keep)
     return name, keep
 

@@ -57,6 +57,13 @@ def _dilate(x, steps):
     return out
 
 
+def _pad(x, widths):
+    """x with zeros around it: widths[k] = (before, after) along axis k."""
+    if all(a == 0 and b == 0 for a, b in widths):
+        return x
+    return np.pad(x, widths)
+
+
 def _span(start, step, count):
     """The slice of `count` entries start, start + step, ... (step may be negative)."""
     stop = start + step * (count - 1)
@@ -70,6 +77,14 @@ def _fit(first, stop, step, offset, extent):
     else:
         low, high = -((extent - 1 - offset) // -step), offset // -step
     return max(first, low), min(stop, high + 1)
+
+
+def _view(x, start, axes):
+    """A view of x from index `start`, one axis per (axis of x, step, count) in `axes`."""
+    base = x[tuple(slice(i, None) for i in start)]  # negative steps read back into x
+    shape = tuple(count for _, _, count in axes)
+    strides = tuple(x.strides[k] * step for k, step, _ in axes)
+    return np.lib.stride_tricks.as_strided(base, shape, strides, writeable=False)
 
 
 def forward(a, w, b, *, stride=1, padding=0):
@@ -95,18 +110,10 @@ def forward(a, w, b, *, stride=1, padding=0):
 
     # b[o] + Σ_{c,u,v}(a[n, c, -P + i*s + u, -P + j*s + v]*w[o, c, u, v])
     # Σ_{c,u,v}(a[n, c, -P + i*s + u, -P + j*s + v]*w[o, c, u, v])  -> (N, O, OH, OW)
-    f0 = np.zeros((N, O, OH, OW), dtype=np.result_type(a, w))
-    for u in range(KH):
-        for v in range(KW):
-            i0, i1 = 0, OH
-            i0, i1 = _fit(i0, i1, s, -P + u, H)
-            j0, j1 = 0, OW
-            j0, j1 = _fit(j0, j1, s, -P + v, W)
-            if i0 >= i1:
-                continue
-            if j0 >= j1:
-                continue
-            f0[:, :, i0:i1, j0:j1] += np.transpose(np.tensordot(a[:, :, _span(-P + i0*s + u, s, i1 - i0), _span(-P + j0*s + v, s, j1 - j0)], w[:, :, u, v], axes=([1], [1])), (0, 3, 1, 2))
+    f0_a = _pad(a, ((0, 0), (0, 0), (P, max(0, -H + KH + OH*s - P - s)), (P, max(0, KW + OW*s - P - W - s)),))
+    f0 = np.zeros((N, OH, OW, O), dtype=np.result_type(a, w))
+    f0 += np.tensordot(_view(f0_a, (0, 0, 0, 0,), [(0, 1, f0_a.shape[0]), (1, 1, f0_a.shape[1]), (2, s, OH), (2, 1, KH), (3, s, OW), (3, 1, KW)]), w, axes=([1, 3, 5], [1, 2, 3]))
+    f0 = np.transpose(f0, (0, 3, 1, 2))
     z = b[:, None, None] + f0  # (N, O, OH, OW)
 
     return z
@@ -138,7 +145,7 @@ def backward(g, a, w, *, stride=1, padding=0):
     # dJ/da[n',c',p,q] = Σ_{o,u,v}(Piecewise((g[n', o, -(-P - p + u)/s, -(-P - q + v)/s]*w[o, c', u, v], Eq(Mod(P + p - u, s), 0) & Eq(Mod(P + q - v, s), 0)), (0, True)))
     # Σ_{o,u,v}(g[n', o, -(-P - p + u)/s, -(-P - q + v)/s]*w[o, c', u, v])  -> (N, C, H, W)
     t0_0_g = _dilate(g, {2: s, 3: s})
-    t0_0 = np.zeros((N, C, H, W), dtype=np.result_type(g, w))
+    t0_0 = np.zeros((N, H, W, C), dtype=np.result_type(g, w))
     for u in range(KH):
         for v in range(KW):
             p0, p1 = 0, H
@@ -149,7 +156,8 @@ def backward(g, a, w, *, stride=1, padding=0):
                 continue
             if q0 >= q1:
                 continue
-            t0_0[:, :, p0:p1, q0:q1] += np.transpose(np.tensordot(t0_0_g[:, :, _span(P + p0 - u, 1, p1 - p0), _span(P + q0 - v, 1, q1 - q0)], w[:, :, u, v], axes=([1], [0])), (0, 3, 1, 2))
+            t0_0[:, p0:p1, q0:q1] += np.tensordot(t0_0_g[:, :, _span(P + p0 - u, 1, p1 - p0), _span(P + q0 - v, 1, q1 - q0)], w[:, :, u, v], axes=([1], [0]))
+    t0_0 = np.transpose(t0_0, (0, 3, 1, 2))
     grad_a = t0_0  # (N, C, H, W)
 
 

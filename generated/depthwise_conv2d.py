@@ -39,19 +39,25 @@ def _bind(where, sizes, name, x, dims):
                      f"got {x.shape}")
 
 
+def _pad(x, widths):
+    """x with zeros around it: widths[k] = (before, after) along axis k."""
+    if all(a == 0 and b == 0 for a, b in widths):
+        return x
+    return np.pad(x, widths)
+
+
 def _span(start, step, count):
     """The slice of `count` entries start, start + step, ... (step may be negative)."""
     stop = start + step * (count - 1)
     return slice(start, None if stop + (1 if step > 0 else -1) < 0 else stop + (1 if step > 0 else -1), step)
 
 
-def _fit(first, stop, step, offset, extent):
-    """Narrow first <= v < stop to the v for which 0 <= offset + step * v < extent."""
-    if step > 0:
-        low, high = -(offset // step), (extent - 1 - offset) // step
-    else:
-        low, high = -((extent - 1 - offset) // -step), offset // -step
-    return max(first, low), min(stop, high + 1)
+def _view(x, start, axes):
+    """A view of x from index `start`, one axis per (axis of x, step, count) in `axes`."""
+    base = x[tuple(slice(i, None) for i in start)]  # negative steps read back into x
+    shape = tuple(count for _, _, count in axes)
+    strides = tuple(x.strides[k] * step for k, step, _ in axes)
+    return np.lib.stride_tricks.as_strided(base, shape, strides, writeable=False)
 
 
 def forward(a, w):
@@ -74,10 +80,9 @@ def forward(a, w):
 
     # Σ_{u,v}(a[n, c, i + u, j + v]*w[c, u, v])
     # Σ_{u,v}(a[n, c, i + u, j + v]*w[c, u, v])  -> (N, C, OH, OW)
-    f0 = np.zeros((N, C, OH, OW), dtype=np.result_type(a, w))
-    for u in range(KH):
-        for v in range(KW):
-            f0 += np.einsum('c,ncij->ncij', w[:, u, v], a[:, :, _span(u, 1, OH), _span(v, 1, OW)], optimize=True)
+    f0 = np.zeros((C, N, OH, OW), dtype=np.result_type(a, w))
+    f0 += np.einsum('cuv,nciujv->cnij', w, _view(a, (0, 0, 0, 0,), [(0, 1, a.shape[0]), (1, 1, a.shape[1]), (2, 1, OH), (2, 1, KH), (3, 1, OW), (3, 1, KW)]), optimize=True)
+    f0 = np.transpose(f0, (1, 0, 2, 3))
     z = f0  # (N, C, OH, OW)
 
     return z
@@ -105,18 +110,10 @@ def backward(g, a, w):
 
     # dJ/da[n',c',p,q] = Σ_{u,v}(g[n', c', p - u, q - v]*w[c', u, v])
     # Σ_{u,v}(g[n', c', p - u, q - v]*w[c', u, v])  -> (N, C, H, W)
-    t0_0 = np.zeros((N, C, H, W), dtype=np.result_type(g, w))
-    for u in range(KH):
-        for v in range(KW):
-            p0, p1 = 0, H
-            p0, p1 = _fit(p0, p1, 1, -u, OH)
-            q0, q1 = 0, W
-            q0, q1 = _fit(q0, q1, 1, -v, OW)
-            if p0 >= p1:
-                continue
-            if q0 >= q1:
-                continue
-            t0_0[:, :, p0:p1, q0:q1] += np.einsum('c,ncpq->ncpq', w[:, u, v], g[:, :, _span(p0 - u, 1, p1 - p0), _span(q0 - v, 1, q1 - q0)], optimize=True)
+    t0_0_g = _pad(g, ((0, 0), (0, 0), (KH - 1, max(0, H - OH)), (KW - 1, max(0, -OW + W)),))
+    t0_0 = np.zeros((C, N, H, W), dtype=np.result_type(g, w))
+    t0_0 += np.einsum('cuv,ncpuqv->cnpq', w, _view(t0_0_g, (0, 0, KH - 1, KW - 1,), [(0, 1, t0_0_g.shape[0]), (1, 1, t0_0_g.shape[1]), (2, 1, H), (2, -1, KH), (3, 1, W), (3, -1, KW)]), optimize=True)
+    t0_0 = np.transpose(t0_0, (1, 0, 2, 3))
     grad_a = t0_0  # (N, C, H, W)
 
 
