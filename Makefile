@@ -2,6 +2,8 @@
 # make test     run the tests
 # make check    fail when generated/ differs from what derive/ produces (CI)
 # make bench    time and memory of the generated kernels, as ratios within one run
+# make train    train LeNet-5 on MNIST (runs/lenet5: checkpoints, curve, summary)
+# make evaluate test error, confusion matrix and misclassified digits of the last run
 # Every target creates or refreshes the virtual environment in .venv itself.
 
 PYTHON ?= python3
@@ -9,14 +11,14 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all generate derivations latex test check bench clean
+.PHONY: all generate derivations latex test check bench train evaluate clean
 
 all: generate derivations latex
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,train]'
 	@touch $(STAMP)
 
 generate: $(STAMP)
@@ -33,6 +35,13 @@ test: $(STAMP)
 
 check: $(STAMP)
 	$(PY) -m derive check
+
+# make train [TRAIN_ARGS="--epochs 5 --resume runs/lenet5/checkpoint.npz"]
+train: $(STAMP)
+	$(PY) -m derive train $(TRAIN_ARGS)
+
+evaluate: $(STAMP)
+	$(PY) -m derive evaluate $(EVAL_ARGS)
 
 bench: $(STAMP)
 	$(PY) tests/bench_kernels.py

@@ -9,8 +9,10 @@ import time
 from pathlib import Path
 
 from . import rules as rule_table
+from . import train as train_mod
 from .derivation import claim_docs, rule_doc
-from .render import environment, render_kernel, write
+from .network import NETWORKS
+from .render import environment, render_kernel, render_network, write
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "generated"
@@ -42,8 +44,13 @@ def generate(out: Path, names=(), quiet=False) -> list[Path]:
                     f"  ({time.perf_counter() - start:.1f}s)")
         paths.append(path)
     if not names:
+        for net in NETWORKS.values():
+            path = out / f"{net.name}.py"
+            changed = write(path, render_network(net))
+            _log(quiet, f"  {'wrote' if changed else 'same '} {path.relative_to(out.parent)}")
+            paths.append(path)
         init = environment().get_template("__init__.py.j2").render(
-            rules=sorted(rule_table.RULES))
+            rules=sorted(rule_table.RULES), networks=sorted(NETWORKS))
         write(out / "__init__.py", init)
         paths.append(out / "__init__.py")
     return paths
@@ -86,7 +93,7 @@ def check(reference: Path = GENERATED) -> int:
                     old.splitlines(True), new.splitlines(True),
                     f"committed/{path.name}", f"derived/{path.name}", n=1))
         stale = sorted(p.name for p in reference.glob("*.py")
-                       if p.name not in {q.name for q in produced} and p.name != "lenet5.py")
+                       if p.name not in {q.name for q in produced})
     if drift or stale:
         print(f"derive check: generated/ differs from what derive produces: "
               f"{', '.join(drift + [s + ' (no rule)' for s in stale])}. Run `make`.", file=sys.stderr)
@@ -107,7 +114,29 @@ def main(argv=None) -> int:
     p.add_argument("--out", type=Path, default=GENERATED)
     sub.add_parser("check", help="fail when generated/ differs from what derive produces")
     p = sub.add_parser("rules", help="list the rule table")
+    p = sub.add_parser("train", help="train the generated LeNet-5 on MNIST")
+    train_mod.add_arguments(p)
+    p.add_argument("--resume", help="a checkpoint.npz to continue from")
+    p = sub.add_parser("evaluate", help="test error, confusion matrix, misclassified digits")
+    train_mod.add_arguments(p)
+    p.add_argument("--checkpoint", default="runs/lenet5/checkpoint.npz")
+    p = sub.add_parser("fetch-mnist", help="download the four MNIST files (md5-checked) into DIR")
+    p.add_argument("directory", type=Path)
     args = parser.parse_args(argv)
+    if args.command == "fetch-mnist":
+        from . import mnist
+
+        try:
+            written = mnist.download(args.directory)
+        except mnist.MnistError as err:
+            print(f"derive fetch-mnist: {err}", file=sys.stderr)
+            return 2
+        print(f"{len(written)} file(s) downloaded into {args.directory}; all four present")
+        return 0
+    if args.command == "train":
+        return train_mod.main_train(args)
+    if args.command == "evaluate":
+        return train_mod.main_evaluate(args)
     if args.command == "generate":
         generate(args.out.resolve(), args.rules)
     elif args.command == "latex":

@@ -36,6 +36,8 @@ class RuleDoc:
     forward: str
     facts: list[str]
     constants: list[str]
+    options: list[tuple[str, str, int]]
+    sizes: list[str]
     jacobian: str | None
     gradients: list[GradientDoc]
 
@@ -88,6 +90,8 @@ def rule_doc(rule: Rule) -> RuleDoc:
         forward=latex(sp.Eq(head, rule.expr, evaluate=False)),
         facts=[latex(f) for f in rule.facts],
         constants=[f"{latex(c)} = {latex(v)}" for c, v in rule.constants],
+        options=[(latex(sym), kw, default) for sym, kw, default in rule.options],
+        sizes=[latex(sp.Eq(sym, d, evaluate=False)) for sym, d in rule.derived],
         jacobian=jac, gradients=grads)
 
 

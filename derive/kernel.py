@@ -86,8 +86,7 @@ class Kernel:
 
     @property
     def backward_signature(self) -> str:
-        return ", ".join(["g", *self.backward_args]) + (
-            ", *" + self.keywords if self.options else "")
+        return ", ".join(["g", *self.backward_args]) + ", *" + self.keywords + ", wrt=GRADS"
 
     @property
     def forward_signature(self) -> str:

@@ -111,9 +111,20 @@ def size_code(expr) -> str:
     return SizePrinter().doprint(sp.sympify(expr))
 
 
+def _signs_inside(expr):
+    """-(-P - p + u)/s as (P + p - u)/s: a negated sum is printed with its signs flipped."""
+    def flip(m):
+        sums = [f for f in m.args if isinstance(f, sp.Add)]
+        rest = [f for f in m.args if f is not sums[0] and f != -1]
+        return sp.Mul(*rest, sp.expand(-sums[0]))
+
+    return expr.replace(lambda e: isinstance(e, sp.Mul) and -1 in e.args
+                        and sum(isinstance(f, sp.Add) for f in e.args) == 1, flip)
+
+
 def text(expr: sp.Expr) -> str:
-    return TextPrinter().doprint(expr)
+    return TextPrinter().doprint(_signs_inside(expr))
 
 
 def latex(expr: sp.Expr, upstream_name: str = "z") -> str:
-    return DerivationPrinter(upstream_name).doprint(expr)
+    return DerivationPrinter(upstream_name).doprint(_signs_inside(expr))

@@ -48,6 +48,14 @@ def render_kernel(rule, strategy: Strategy = DEFAULT) -> str:
     return environment().get_template("kernel.py.j2").render(**data)
 
 
+def render_network(net) -> str:
+    from .network import plan
+
+    data = plan(net)
+    shape = "(N, " + ", ".join(str(d) for d in net.input_shape) + ")"
+    return environment().get_template("network.py.j2").render(input_shape=shape, **data)
+
+
 def write(path: Path, content: str) -> bool:
     """Write `content` to `path` atomically; return whether the file changed."""
     path = Path(path)

@@ -7,7 +7,7 @@ Forward:
 
 Gradients, derived from the forward expression by `derive`:
 
-    \frac{\partial \mathcal{L}}{\partial a_{n', c', p, q}} = \sum_{\substack{\max\left(0, - OH s + p + s\right) \leq u \leq \min\left(p, k - 1\right)\\\max\left(0, - OW s + q + s\right) \leq v \leq \min\left(q, k - 1\right)}} \begin{cases} \frac{\delta^{z}_{n', c', - \frac{- p + u}{s}, - \frac{- q + v}{s}}}{k^{2}} & \text{for}\: \left(p - u\right) \bmod s = 0 \wedge \left(q - v\right) \bmod s = 0 \\0 & \text{otherwise} \end{cases}
+    \frac{\partial \mathcal{L}}{\partial a_{n', c', p, q}} = \sum_{\substack{\max\left(0, - OH s + p + s\right) \leq u \leq \min\left(p, k - 1\right)\\\max\left(0, - OW s + q + s\right) \leq v \leq \min\left(q, k - 1\right)}} \begin{cases} \frac{\delta^{z}_{n', c', \frac{p - u}{s}, \frac{q - v}{s}}}{k^{2}} & \text{for}\: \left(p - u\right) \bmod s = 0 \wedge \left(q - v\right) \bmod s = 0 \\0 & \text{otherwise} \end{cases}
 """
 import numpy as np
 
@@ -84,7 +84,6 @@ def forward(a, *, size=2, stride=2):
     sizes["OW"] = OW = (W - k) // (s) + 1
     if OW < 1:
         raise ValueError(f"avgpool2d.forward: argument 'a' {a.shape} give OW = (W - k) // (s) + 1 = {OW} < 1, size={size}, stride={stride}")
-
     # Σ_{u,v}(a[n, c, i*s + u, j*s + v])/k**2
     # Σ_{u,v}(a[n, c, i*s + u, j*s + v])  -> (N, C, OH, OW)
     f0 = np.zeros((N, C, OH, OW), dtype=np.result_type(a))
@@ -92,12 +91,11 @@ def forward(a, *, size=2, stride=2):
         for v in range(k):
             f0 += (a[:, :, _span(u, s, OH), _span(v, s, OW)])
     z = f0/k**2  # (N, C, OH, OW)
-
     return z
 
 
-def backward(g, a, *, size=2, stride=2):
-    r"""Gradients of the loss with respect to a, given g = dL/dz."""
+def backward(g, a, *, size=2, stride=2, wrt=GRADS):
+    r"""Gradients of the loss with respect to a (those named in `wrt`), given g = dL/dz."""
     k = _option("avgpool2d.backward", "size", size, 1)
     s = _option("avgpool2d.backward", "stride", stride, 1)
     sizes = {}
@@ -113,23 +111,27 @@ def backward(g, a, *, size=2, stride=2):
     if OW < 1:
         raise ValueError(f"avgpool2d.backward: argument 'a' {a.shape} give OW = (W - k) // (s) + 1 = {OW} < 1, size={size}, stride={stride}")
     _bind("avgpool2d.backward", sizes, "g", g, ("N", "C", "OH", "OW", ))
+    unknown = set(wrt) - set(GRADS)
+    if unknown:
+        raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")
+    grads = {}
 
-
-    # dJ/da[n',c',p,q] = Σ_{u,v}(Piecewise((g[n', c', -(-p + u)/s, -(-q + v)/s]/k**2, Eq(Mod(p - u, s), 0) & Eq(Mod(q - v, s), 0)), (0, True)))
-    # Σ_{u,v}(g[n', c', -(-p + u)/s, -(-q + v)/s])  -> (N, C, H, W)
-    t0_g = _dilate(g, {2: s, 3: s})
-    t0 = np.zeros((N, C, H, W), dtype=np.result_type(g))
-    for u in range(k):
-        for v in range(k):
-            p0, p1 = 0, H
-            p0, p1 = _fit(p0, p1, 1, -u, s*(OH - 1) + 1)
-            q0, q1 = 0, W
-            q0, q1 = _fit(q0, q1, 1, -v, s*(OW - 1) + 1)
-            if p0 >= p1:
-                continue
-            if q0 >= q1:
-                continue
-            t0[:, :, p0:p1, q0:q1] += (t0_g[:, :, _span(p0 - u, 1, p1 - p0), _span(q0 - v, 1, q1 - q0)])
-    grad_a = t0/k**2  # (N, C, H, W)
-
-    return {"a": grad_a}
+    # dJ/da[n',c',p,q] = Σ_{u,v}(Piecewise((g[n', c', (p - u)/s, (q - v)/s]/k**2, Eq(Mod(p - u, s), 0) & Eq(Mod(q - v, s), 0)), (0, True)))
+    if "a" in wrt:
+        # Σ_{u,v}(g[n', c', (p - u)/s, (q - v)/s])  -> (N, C, H, W)
+        t0_g = _dilate(g, {2: s, 3: s})
+        t0 = np.zeros((N, C, H, W), dtype=np.result_type(g))
+        for u in range(k):
+            for v in range(k):
+                p0, p1 = 0, H
+                p0, p1 = _fit(p0, p1, 1, -u, s*(OH - 1) + 1)
+                q0, q1 = 0, W
+                q0, q1 = _fit(q0, q1, 1, -v, s*(OW - 1) + 1)
+                if p0 >= p1:
+                    continue
+                if q0 >= q1:
+                    continue
+                t0[:, :, p0:p1, q0:q1] += (t0_g[:, :, _span(p0 - u, 1, p1 - p0), _span(q0 - v, 1, q1 - q0)])
+        grad_a = t0/k**2  # (N, C, H, W)
+        grads["a"] = grad_a
+    return grads

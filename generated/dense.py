@@ -47,31 +47,35 @@ def forward(a, W, b):
     _bind("dense.forward", sizes, "a", a, ("N", "I", ))
     _bind("dense.forward", sizes, "W", W, ("J", "I", ))
     _bind("dense.forward", sizes, "b", b, ("J", ))
-
     # b[j] + Σ_{i}(W[j, i]*a[n, i])
     f0 = a @ W.T  # (N, J)  Σ_{i}(W[j, i]*a[n, i])
     z = b + f0  # (N, J)
-
     return z
 
 
-def backward(g, a, W):
-    r"""Gradients of the loss with respect to a, W, b, given g = dL/dz."""
+def backward(g, a, W, *, wrt=GRADS):
+    r"""Gradients of the loss with respect to a, W, b (those named in `wrt`), given g = dL/dz."""
     sizes = {}
     _bind("dense.backward", sizes, "a", a, ("N", "I", ))
     _bind("dense.backward", sizes, "W", W, ("J", "I", ))
     _bind("dense.backward", sizes, "g", g, ("N", "J", ))
-
+    unknown = set(wrt) - set(GRADS)
+    if unknown:
+        raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")
+    grads = {}
 
     # dJ/da[n',i'] = Σ_{j}(W[j, i']*g[n', j])
-    grad_a = g @ W  # (N, I)
-
+    if "a" in wrt:
+        grad_a = g @ W  # (N, I)
+        grads["a"] = grad_a
 
     # dJ/dW[j',i'] = Σ_{n}(a[n, i']*g[n, j'])
-    grad_W = g.T @ a  # (J, I)
-
+    if "W" in wrt:
+        grad_W = g.T @ a  # (J, I)
+        grads["W"] = grad_W
 
     # dJ/db[j'] = Σ_{n}(g[n, j'])
-    grad_b = g.sum(axis=0)  # (J,)
-
-    return {"a": grad_a, "W": grad_W, "b": grad_b}
+    if "b" in wrt:
+        grad_b = g.sum(axis=0)  # (J,)
+        grads["b"] = grad_b
+    return grads

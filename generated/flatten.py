@@ -45,16 +45,14 @@ def forward(a):
     H = sizes["H"]
     N = sizes["N"]
     W = sizes["W"]
-
     # a[n, c, y, x]
     z = a  # (N, C, H, W)
-
     z = z.reshape(N, C*H*W)
     return z
 
 
-def backward(g, a):
-    r"""Gradients of the loss with respect to a, given g = dL/dz."""
+def backward(g, a, *, wrt=GRADS):
+    r"""Gradients of the loss with respect to a (those named in `wrt`), given g = dL/dz."""
     sizes = {}
     _bind("flatten.backward", sizes, "a", a, ("N", "C", "H", "W", ))
     C = sizes["C"]
@@ -64,9 +62,13 @@ def backward(g, a):
     sizes["C*H*W"] = C*H*W
     _bind("flatten.backward", sizes, "g", g, ("N", "C*H*W", ))
     g = g.reshape(N, C, H, W)
-
+    unknown = set(wrt) - set(GRADS)
+    if unknown:
+        raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")
+    grads = {}
 
     # dJ/da[n',c',y',x'] = g[n', c', y', x']
-    grad_a = g  # (N, C, H, W)
-
-    return {"a": grad_a}
+    if "a" in wrt:
+        grad_a = g  # (N, C, H, W)
+        grads["a"] = grad_a
+    return grads

@@ -41,20 +41,22 @@ def forward(z):
     r"""a_{nj} = z_{nj}"""
     sizes = {}
     _bind("identity.forward", sizes, "z", z, ("N", "J", ))
-
     # z[n, j]
     a = z  # (N, J)
-
     return a
 
 
-def backward(g):
-    r"""Gradients of the loss with respect to z, given g = dL/da."""
+def backward(g, *, wrt=GRADS):
+    r"""Gradients of the loss with respect to z (those named in `wrt`), given g = dL/da."""
     sizes = {}
     _bind("identity.backward", sizes, "g", g, ("N", "J", ))
-
+    unknown = set(wrt) - set(GRADS)
+    if unknown:
+        raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")
+    grads = {}
 
     # dJ/dz[n',j'] = g[n', j']
-    grad_z = g  # (N, J)
-
-    return {"z": grad_z}
+    if "z" in wrt:
+        grad_z = g  # (N, J)
+        grads["z"] = grad_z
+    return grads

@@ -43,16 +43,14 @@ def forward(a, y):
     _bind("mse.forward", sizes, "a", a, ("N", "K", ))
     _bind("mse.forward", sizes, "y", y, ("N", "K", ))
     N = sizes["N"]
-
     # Σ_{n}(Σ_{k}((-a[n, k] + y[n, k])**2)/2)/N
     f0 = (1/2) * (((-a + y)**2).sum(axis=1)).sum()  # ()  Σ_{n}(Σ_{k}((-a[n, k] + y[n, k])**2)/2)
     J = f0/N  # ()
-
     return J
 
 
-def backward(g, a, y):
-    r"""Gradients of the loss with respect to a, given g = dL/dJ."""
+def backward(g, a, y, *, wrt=GRADS):
+    r"""Gradients of the loss with respect to a (those named in `wrt`), given g = dL/dJ."""
     if not isinstance(g, (int, float, np.floating, np.ndarray)) or np.ndim(g) != 0:
         raise ValueError(f"{RULE}.backward: argument 'g' must be a real number (dL/d{OUTPUT}), "
                          f"got {type(g).__name__} of shape {np.shape(g)}")
@@ -61,9 +59,13 @@ def backward(g, a, y):
     _bind("mse.backward", sizes, "a", a, ("N", "K", ))
     _bind("mse.backward", sizes, "y", y, ("N", "K", ))
     N = sizes["N"]
-
+    unknown = set(wrt) - set(GRADS)
+    if unknown:
+        raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")
+    grads = {}
 
     # dJ/da[n',k'] = g*(a[n', k'] - y[n', k'])/N
-    grad_a = g*(a - y)/N  # (N, K)
-
-    return {"a": grad_a}
+    if "a" in wrt:
+        grad_a = g*(a - y)/N  # (N, K)
+        grads["a"] = grad_a
+    return grads

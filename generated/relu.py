@@ -41,21 +41,23 @@ def forward(z):
     r"""a_{nj} = \begin{cases} z_{nj} & \text{for}\: z_{nj} > 0 \\0 & \text{otherwise} \end{cases}"""
     sizes = {}
     _bind("relu.forward", sizes, "z", z, ("N", "J", ))
-
     # Piecewise((z[n, j], z[n, j] > 0), (0, True))
     a = np.where((z > 0), z, 0)  # (N, J)
-
     return a
 
 
-def backward(g, z):
-    r"""Gradients of the loss with respect to z, given g = dL/da."""
+def backward(g, z, *, wrt=GRADS):
+    r"""Gradients of the loss with respect to z (those named in `wrt`), given g = dL/da."""
     sizes = {}
     _bind("relu.backward", sizes, "z", z, ("N", "J", ))
     _bind("relu.backward", sizes, "g", g, ("N", "J", ))
-
+    unknown = set(wrt) - set(GRADS)
+    if unknown:
+        raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")
+    grads = {}
 
     # dJ/dz[n',j'] = Piecewise((g[n', j'], z[n', j'] > 0), (0, True))
-    grad_z = np.where((z > 0), g, 0)  # (N, J)
-
-    return {"z": grad_z}
+    if "z" in wrt:
+        grad_z = np.where((z > 0), g, 0)  # (N, J)
+        grads["z"] = grad_z
+    return grads

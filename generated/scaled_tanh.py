@@ -43,21 +43,23 @@ def forward(z):
     r"""a_{nj} = A \tanh{\left(S z_{nj} \right)}"""
     sizes = {}
     _bind("scaled_tanh.forward", sizes, "z", z, ("N", "J", ))
-
     # A*tanh(S*z[n, j])
     a = A*np.tanh(S*z)  # (N, J)
-
     return a
 
 
-def backward(g, a):
-    r"""Gradients of the loss with respect to z, given g = dL/da."""
+def backward(g, a, *, wrt=GRADS):
+    r"""Gradients of the loss with respect to z (those named in `wrt`), given g = dL/da."""
     sizes = {}
     _bind("scaled_tanh.backward", sizes, "a", a, ("N", "J", ))
     _bind("scaled_tanh.backward", sizes, "g", g, ("N", "J", ))
-
+    unknown = set(wrt) - set(GRADS)
+    if unknown:
+        raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")
+    grads = {}
 
     # dJ/dz[n',j'] = S*(A**2 - a[n', j']**2)*g[n', j']/A
-    grad_z = S*g*(A**2 - a**2)/A  # (N, J)
-
-    return {"z": grad_z}
+    if "z" in wrt:
+        grad_z = S*g*(A**2 - a**2)/A  # (N, J)
+        grads["z"] = grad_z
+    return grads

@@ -41,21 +41,23 @@ def forward(z):
     r"""a_{nj} = \frac{1}{1 + e^{- z_{nj}}}"""
     sizes = {}
     _bind("sigmoid.forward", sizes, "z", z, ("N", "J", ))
-
     # 1/(1 + exp(-z[n, j]))
     a = 1/(1 + np.exp(-z))  # (N, J)
-
     return a
 
 
-def backward(g, a):
-    r"""Gradients of the loss with respect to z, given g = dL/da."""
+def backward(g, a, *, wrt=GRADS):
+    r"""Gradients of the loss with respect to z (those named in `wrt`), given g = dL/da."""
     sizes = {}
     _bind("sigmoid.backward", sizes, "a", a, ("N", "J", ))
     _bind("sigmoid.backward", sizes, "g", g, ("N", "J", ))
-
+    unknown = set(wrt) - set(GRADS)
+    if unknown:
+        raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")
+    grads = {}
 
     # dJ/dz[n',j'] = (1 - a[n', j'])*a[n', j']*g[n', j']
-    grad_z = a*g*(1 - a)  # (N, J)
-
-    return {"z": grad_z}
+    if "z" in wrt:
+        grad_z = a*g*(1 - a)  # (N, J)
+        grads["z"] = grad_z
+    return grads

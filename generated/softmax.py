@@ -41,24 +41,26 @@ def forward(z):
     r"""s_{nk} = \frac{e^{z_{nk}}}{\sum_{m=0}^{K - 1} e^{z_{nm}}}"""
     sizes = {}
     _bind("softmax.forward", sizes, "z", z, ("N", "K", ))
-
     # exp(z[n, k])/Σ_{m}(exp(z[n, m]))
     f0 = z.max(axis=1)  # (N,)  max_{m}(z[n, m])
     f1 = (np.exp(-f0[:, None] + z)).sum(axis=1)  # (N,)  Σ_{m}(exp(z[n, m] - max_{m}(z[n, m])))
     s = np.exp(-f0[:, None] + z)/f1[:, None]  # (N, K)
-
     return s
 
 
-def backward(g, s):
-    r"""Gradients of the loss with respect to z, given g = dL/ds."""
+def backward(g, s, *, wrt=GRADS):
+    r"""Gradients of the loss with respect to z (those named in `wrt`), given g = dL/ds."""
     sizes = {}
     _bind("softmax.backward", sizes, "s", s, ("N", "K", ))
     _bind("softmax.backward", sizes, "g", g, ("N", "K", ))
-
+    unknown = set(wrt) - set(GRADS)
+    if unknown:
+        raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")
+    grads = {}
 
     # dJ/dz[n',m'] = (g[n', m'] - Σ_{k}(g[n', k]*s[n', k]))*s[n', m']
-    t0 = np.einsum('nk,nk->n', g, s, optimize=True)  # (N,)  Σ_{k}(g[n', k]*s[n', k])
-    grad_z = s*(g - t0[:, None])  # (N, K)
-
-    return {"z": grad_z}
+    if "z" in wrt:
+        t0 = np.einsum('nk,nk->n', g, s, optimize=True)  # (N,)  Σ_{k}(g[n', k]*s[n', k])
+        grad_z = s*(g - t0[:, None])  # (N, K)
+        grads["z"] = grad_z
+    return grads

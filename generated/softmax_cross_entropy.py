@@ -43,18 +43,16 @@ def forward(z, y):
     _bind("softmax_cross_entropy.forward", sizes, "z", z, ("N", "K", ))
     _bind("softmax_cross_entropy.forward", sizes, "y", y, ("N", "K", ))
     N = sizes["N"]
-
     # Σ_{n}(-Σ_{k}(log(exp(z[n, k])/Σ_{m}(exp(z[n, m])))*y[n, k]))/N
     f0 = z.max(axis=1)  # (N,)  max_{m}(z[n, m])
     f1 = (np.exp(-f0[:, None] + z)).sum(axis=1)  # (N,)  Σ_{m}(exp(z[n, m] - max_{m}(z[n, m])))
     f2 = -((np.einsum('nk,nk->n', -f0[:, None] + z - np.log(f1[:, None]), y, optimize=True)).sum())  # ()  Σ_{n}(-Σ_{k}((-log(Σ_{m}(exp(z[n, m] - max_{m}(z[n, m])))) + z[n, k] - max_{m}(z[n, m]))*y[n, k]))
     J = f2/N  # ()
-
     return J
 
 
-def backward(g, z, y):
-    r"""Gradients of the loss with respect to z, given g = dL/dJ."""
+def backward(g, z, y, *, wrt=GRADS):
+    r"""Gradients of the loss with respect to z (those named in `wrt`), given g = dL/dJ."""
     if not isinstance(g, (int, float, np.floating, np.ndarray)) or np.ndim(g) != 0:
         raise ValueError(f"{RULE}.backward: argument 'g' must be a real number (dL/d{OUTPUT}), "
                          f"got {type(g).__name__} of shape {np.shape(g)}")
@@ -63,11 +61,15 @@ def backward(g, z, y):
     _bind("softmax_cross_entropy.backward", sizes, "z", z, ("N", "K", ))
     _bind("softmax_cross_entropy.backward", sizes, "y", y, ("N", "K", ))
     N = sizes["N"]
-
+    unknown = set(wrt) - set(GRADS)
+    if unknown:
+        raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")
+    grads = {}
 
     # dJ/dz[n',m'] = g*(exp(z[n', m'])/Σ_{m}(exp(z[n', m])) - y[n', m'])/N
-    t0 = z.max(axis=1)  # (N,)  max_{m}(z[n', m])
-    t1 = (np.exp(-t0[:, None] + z)).sum(axis=1)  # (N,)  Σ_{m}(exp(z[n', m] - max_{m}(z[n', m])))
-    grad_z = g*(-y + np.exp(-t0[:, None] + z)/t1[:, None])/N  # (N, K)
-
-    return {"z": grad_z}
+    if "z" in wrt:
+        t0 = z.max(axis=1)  # (N,)  max_{m}(z[n', m])
+        t1 = (np.exp(-t0[:, None] + z)).sum(axis=1)  # (N,)  Σ_{m}(exp(z[n', m] - max_{m}(z[n', m])))
+        grad_z = g*(-y + np.exp(-t0[:, None] + z)/t1[:, None])/N  # (N, K)
+        grads["z"] = grad_z
+    return grads

@@ -41,21 +41,23 @@ def forward(z):
     r"""a_{nj} = \tanh{\left(z_{nj} \right)}"""
     sizes = {}
     _bind("tanh.forward", sizes, "z", z, ("N", "J", ))
-
     # tanh(z[n, j])
     a = np.tanh(z)  # (N, J)
-
     return a
 
 
-def backward(g, a):
-    r"""Gradients of the loss with respect to z, given g = dL/da."""
+def backward(g, a, *, wrt=GRADS):
+    r"""Gradients of the loss with respect to z (those named in `wrt`), given g = dL/da."""
     sizes = {}
     _bind("tanh.backward", sizes, "a", a, ("N", "J", ))
     _bind("tanh.backward", sizes, "g", g, ("N", "J", ))
-
+    unknown = set(wrt) - set(GRADS)
+    if unknown:
+        raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")
+    grads = {}
 
     # dJ/dz[n',j'] = (1 - a[n', j']**2)*g[n', j']
-    grad_z = g*(1 - a**2)  # (N, J)
-
-    return {"z": grad_z}
+    if "z" in wrt:
+        grad_z = g*(1 - a**2)  # (N, J)
+        grads["z"] = grad_z
+    return grads

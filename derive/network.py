@@ -1,0 +1,174 @@
+"""Networks as data: a chain of layers, each one rule of the table, rendered into a module.
+
+The generated module calls the generated kernels (`from . import conv2d, ...`) in order for the
+forward pass and in reverse for the backward pass; which arrays each backward call needs comes
+from the kernel itself (`BACKWARD_ARGS`), so the network template knows no layer's gradient.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from . import kernel as kernel_mod
+from .rules import RULES
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str                                         # "c1": parameters are named c1_w, c1_b
+    rule: str
+    params: tuple[tuple[str, tuple[int, ...]], ...] = ()   # rule tensor -> shape
+    options: tuple[tuple[str, int], ...] = ()
+    title: str = ""                                   # "C1: convolution 5x5 -> 6 maps"
+
+
+@dataclass(frozen=True)
+class Network:
+    name: str
+    class_name: str
+    doc: str
+    input_shape: tuple[int, ...]                      # one sample
+    classes: int
+    layers: tuple[Layer, ...]
+    heads: tuple[tuple[str, tuple[str, ...]], ...]    # loss name -> rules after the scores
+
+
+def conv(name, out_ch, in_ch, k, title):
+    return Layer(name, "conv2d", (("w", (out_ch, in_ch, k, k)), ("b", (out_ch,))), title=title)
+
+
+def dense(name, out, inp, title):
+    return Layer(name, "dense", (("W", (out, inp)), ("b", (out,))), title=title)
+
+
+def act(name, rule="tanh"):
+    return Layer(name, rule)
+
+
+def pool(name, title):
+    return Layer(name, "avgpool2d", options=(("size", 2), ("stride", 2)), title=title)
+
+
+LENET5 = Network(
+    "lenet5", "LeNet5",
+    "LeNet-5 (LeCun et al. 1998), the article's variant: full C3, average pooling, tanh",
+    (1, 32, 32), 10,
+    (conv("c1", 6, 1, 5, "C1: convolution 5x5 -> 6 maps"), act("c1_tanh"),
+     pool("s2", "S2: average pooling 2x2"),
+     conv("c3", 16, 6, 5, "C3: convolution 5x5 -> 16 maps"), act("c3_tanh"),
+     pool("s4", "S4: average pooling 2x2"),
+     Layer("flat", "flatten", title="flatten 16x5x5 -> 400"),
+     dense("c5", 120, 400, "C5: dense 120"), act("c5_tanh"),
+     dense("f6", 84, 120, "F6: dense 84"), act("f6_tanh"),
+     dense("out", 10, 84, "OUTPUT: dense 10")),
+    (("cross_entropy", ("softmax_cross_entropy",)), ("mse", ("tanh", "mse"))),
+)
+
+NETWORKS = {LENET5.name: LENET5}
+
+
+@dataclass
+class Call:
+    """One kernel call of the generated module."""
+    module: str
+    target: str
+    args: list[str]
+    options: str
+    comment: str
+    wrt: list[str] = field(default_factory=list)
+    grads: list[tuple[str, str]] = field(default_factory=list)  # (kernel grad name, param key)
+    upstream: str = ""                   # the kernel gradient passed on to the layer before
+    backward_args: list[str] = field(default_factory=list)
+    flat: str = ""                       # an elementwise rule applied to a (N, ...) input: its name
+
+
+def elementwise(rule) -> bool:
+    """One input read at exactly the output's indices, nothing summed: a map of each entry."""
+    reads = rule.expr.atoms(sp.Indexed)
+    return (len(rule.tensors) == 1 and not rule.expr.has(sp.Sum)
+            and all(r.indices == rule.index for r in reads))
+
+
+def _param_key(layer: Layer, tensor: str) -> str:
+    return f"{layer.name}_{tensor.lower()}"
+
+
+def _shape_after(rule, shapes: dict[str, tuple[int, ...]], options: dict) -> tuple[int, ...]:
+    sizes = {}
+    for t in rule.tensors:
+        if t.name in shapes:
+            for d, n in zip(t.shape, shapes[t.name]):
+                if d.is_Symbol:
+                    sizes[d] = n
+    for sym, keyword, default in rule.options:
+        sizes[sym] = options.get(keyword, default)
+    defs = {s: d.subs(sizes) for s, d in rule.derived}
+    return tuple(int(sp.sympify(d).subs(defs).subs(sizes)) for d in rule.output.stored_shape)
+
+
+def _kernel_args(rule_name: str, env: dict) -> list[str]:
+    k = kernel_mod.build(RULES[rule_name])
+    return [env[name] for name in k.backward_args]
+
+
+def plan(net: Network) -> dict:
+    """Forward and backward calls, parameter shapes and initial scales, for the template."""
+    forward, backward, params = [], [], []
+    shape = (None, *net.input_shape)
+    current, first = "x", True
+    saved = []
+    for k, layer in enumerate(net.layers):
+        rule = RULES[layer.rule]
+        inp = rule.tensors[0]
+        options = dict(layer.options)
+        env = {inp.name: current}
+        shapes = {inp.name: (1, *shape[1:])}
+        for tname, pshape in layer.params:
+            key = _param_key(layer, tname)
+            env[tname] = f'p["{key}"]'
+            shapes[tname] = pshape
+            fan_in = int(sp.prod(pshape[1:])) if len(pshape) > 1 else 0
+            params.append((key, pshape, fan_in))
+        out = f"h{k}"
+        env[rule.output.name] = out
+        opts = ", ".join(f"{kw}={v}" for kw, v in layer.options)
+        flat = ""
+        if len(shape) != inp.rank:
+            if not (elementwise(rule) and inp.rank == 2):
+                raise ValueError(f"network {net.name}: layer {layer.name} ({layer.rule}) takes "
+                                 f"rank {inp.rank}, gets {_shape_text(shape)}")
+            flat, shapes[inp.name] = current, (1, int(sp.prod(shape[1:])))
+        out_shape = (None, *_shape_after(rule, shapes, options)[1:]) if not flat else shape
+        args = [env[t.name] for t in rule.tensors]
+        forward.append(Call(layer.rule, out, args, opts,
+                            f"{layer.title or layer.name}: {_shape_text(out_shape)}", flat=flat))
+        wrt = [t for t, _ in layer.params] + ([] if first else [inp.name])
+        grads = [(t, _param_key(layer, t)) for t, _ in layer.params]
+        backward.insert(0, Call(layer.rule, "d", [], opts, layer.title or layer.name, wrt, grads,
+                                inp.name if not first else "", _kernel_args(layer.rule, env),
+                                flat))
+        saved.append(out)
+        current, shape, first = out, out_shape, False
+    heads = []
+    for loss, chain in net.heads:
+        calls, value = [], current
+        for rule_name in chain:
+            rule = RULES[rule_name]
+            env = {rule.tensors[0].name: value}
+            labels = [t for t in rule.tensors if t.role == "label"]
+            env.update({t.name: "onehot" for t in labels})
+            target = "loss" if rule.output.rank == 0 else f"{loss}_{rule.output.name}"
+            env[rule.output.name] = target
+            calls.append(Call(rule_name, target, [env[t.name] for t in rule.tensors], "",
+                              rule.doc, [rule.tensors[0].name], [], rule.tensors[0].name,
+                              _kernel_args(rule_name, env)))
+            value = target
+        heads.append((loss, calls))
+    modules = sorted({c.module for c in forward} | {c.module for _, cs in heads for c in cs})
+    return {"net": net, "forward": forward, "backward": backward, "params": params,
+            "heads": heads, "modules": modules, "scores": current}
+
+
+def _shape_text(shape) -> str:
+    return "(" + ", ".join("N" if d is None else str(d) for d in shape) + ")"
