@@ -16,7 +16,7 @@ STAMP  := $(VENV)/.installed
 all: generate derivations latex
 
 $(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(VENV)/bin/pip || $(PYTHON) -m venv --clear $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test,train]'
 	@touch $(STAMP)

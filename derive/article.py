@@ -12,14 +12,14 @@ from typing import Callable
 import sympy as sp
 
 from .differentiate import compose, gradient, jacobian
+from . import rules
 from .rules import RULES
 
 g = sp.IndexedBase("g")
 n, j, k, m, i, u, v, o = sp.symbols("n j k m i u v o", integer=True)
 N, J, K, H, W, C, O, OH, OW, KH, KW = sp.symbols("N J K H W C O OH OW KH KW", integer=True,
                                                  positive=True)
-STRIDE, WINDOW = sp.symbols("s k", integer=True, positive=True)
-PAD = sp.Symbol("P", integer=True, nonnegative=True)
+STRIDE, WINDOW, PAD = rules.stride, rules.window, rules.pad
 ARTICLE_CASE = {STRIDE: 1, PAD: 0}  # the article's convolutions and windows: stride 1, no padding
 
 

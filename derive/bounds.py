@@ -17,7 +17,8 @@ from .ranges import Ranges, provably_le
 def relax(t: Term, shapes: dict) -> Term:
     """Drop the conditions that only say a read stays inside its array or lands on a multiple of
     a stride: the lowering reads such arrays zero-padded and dilated, which is the same sum."""
-    reads = [(str(r.base.label), r.indices) for r in t.coeff.atoms(sp.Indexed)]
+    reads = [(str(r.base.label), r.indices)
+             for r in sorted(t.coeff.atoms(sp.Indexed), key=sp.default_sort_key)]
 
     def read_axis(expr):
         for name, idx in reads:

@@ -118,7 +118,7 @@ def main(argv=None) -> int:
     train_mod.add_arguments(p)
     p.add_argument("--resume", help="a checkpoint.npz to continue from")
     p = sub.add_parser("evaluate", help="test error, confusion matrix, misclassified digits")
-    train_mod.add_arguments(p)
+    train_mod.add_arguments(p, only=("data", "test_limit"))
     p.add_argument("--checkpoint", default="runs/lenet5/checkpoint.npz")
     p = sub.add_parser("fetch-mnist", help="download the four MNIST files (md5-checked) into DIR")
     p.add_argument("directory", type=Path)

@@ -49,6 +49,15 @@ class Prologue:
 
 
 @dataclass
+class FactCheck:
+    """A rule's fact, computed on the arguments and checked: the math used it."""
+    statements: list[Statement]
+    target: str
+    formula: str
+    tensors: list[str]
+
+
+@dataclass
 class Block:
     """One gradient: the formula it implements and the statements that compute it."""
     name: str
@@ -75,6 +84,7 @@ class Kernel:
     blocks: list[Block]
     output: Tensor
     helpers: list[str]
+    facts: list[FactCheck]
 
     @property
     def grads(self) -> list[str]:
@@ -187,6 +197,24 @@ def _needed_for_sizes(rule: Rule, reads: set[str], grads: list[Gradient]) -> lis
     return sorted(chosen, key=order.index)
 
 
+def _fact_checks(rule: Rule, lowering) -> list[FactCheck]:
+    tensors = {t.name: t for t in rule.tensors}
+    checks = []
+    for k, fact in enumerate(rule.facts):
+        free, sizes = [], []
+        for read in sorted(fact.atoms(sp.Indexed), key=sp.default_sort_key):
+            for ix, size in zip(read.indices, tensors[str(read.base.label)].shape):
+                if isinstance(ix, sp.Symbol) and ix in fact.free_symbols and ix not in free:
+                    free.append(ix)
+                    sizes.append(size)
+        low = lowering(f"c{k}_")
+        low.assign(f"fact{k}", fact.lhs - fact.rhs, tuple(free), tuple(sizes))
+        names = sorted({str(r.base.label) for r in fact.atoms(sp.Indexed)})
+        formula = f"{text(fact.lhs)} = {text(fact.rhs)} for every {', '.join(map(str, free))}"
+        checks.append(FactCheck(low.statements, f"fact{k}", formula, names))
+    return checks
+
+
 def _helpers(statements: list[Statement]) -> list[str]:
     code = " ".join(_statement_code(statements))
     return [h for h in ("_dilate", "_fit", "_pad", "_span", "_view") if h + "(" in code]
@@ -239,4 +267,5 @@ def build(rule: Rule, strategy: Strategy = DEFAULT) -> Kernel:
         blocks=blocks,
         output=out,
         helpers=_helpers(fwd.statements + backward_statements),
+        facts=_fact_checks(rule, lowering),
     )

@@ -79,7 +79,7 @@ def split_terms(expr: sp.Expr) -> list[Term]:
         for t in split_terms(expr.function):
             limits, body = [], t
             for var, lo, hi in expr.limits:
-                if var in body.symbols() - {var} or var in {v for v, _, _ in body.limits}:
+                if var in {v for v, _, _ in body.limits}:  # an inner sum reuses the name
                     new = _fresh(var, body.symbols())
                     body = _subs_term(body, var, new)
                     var = new
@@ -93,7 +93,7 @@ def split_terms(expr: sp.Expr) -> list[Term]:
             t = Term()
             for piece in combo:
                 clash = {v for v, _, _ in piece.limits} & t.symbols()
-                for v in clash:
+                for v in sorted(clash, key=sp.default_sort_key):
                     piece = _subs_term(piece, v, _fresh(v, t.symbols() | piece.symbols()))
                 t = t.times(piece)
             out.append(t)
@@ -120,8 +120,8 @@ def _pick(expr: sp.Expr, limits, prefer) -> tuple[sp.Symbol, sp.Expr] | None:
         if not expr.has(v):
             continue
         c = sp.expand(expr).coeff(v)
-        if c.has(v) or c == 0 or not (c.is_integer or c.is_Symbol):
-            continue
+        if c.has(*[w for w, _, _ in limits]) or not (c.is_integer and c.is_nonzero):
+            continue  # only a nonzero integer coefficient free of summed indices can be divided by
         unit = c in (1, -1)
         options.append((0 if v in prefer else 1, not unit, rank, v, c))
     if not options:

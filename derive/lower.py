@@ -43,7 +43,7 @@ class Lowering:
     statements: list[Statement] = field(default_factory=list)
     order: list[sp.Symbol] = field(default_factory=list)
     extent: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
-    _cache: dict[str, tuple[str, tuple]] = field(default_factory=dict)
+    _cache: dict[tuple, tuple[str, tuple]] = field(default_factory=dict)
     _temps: dict[str, tuple] = field(default_factory=dict)
 
     # -- axes -----------------------------------------------------------------------------------
@@ -128,13 +128,13 @@ class Lowering:
         return KernelPrinter().doprint(expr.xreplace(swap)), axes
 
     def _temp(self, node) -> tuple[str, tuple]:
-        if isinstance(node, sp.Sum) and is_window(node, self.extent):
+        if isinstance(node, sp.Sum) and is_window(node):
             for v, lo, hi in node.limits:
                 if lo == 0:
                     self._note_extent(v, hi + 1, str(node))
             return lower_window(self, node, self.extent_rank)
         code, axes = self._reduction(node)
-        key = code
+        key = (code, axes)  # the same code over other indices is another array
         if self.strategy.share_temporaries and key in self._cache:
             return self._cache[key]
         name = f"{self.prefix}{len(self._temps)}"
@@ -147,7 +147,7 @@ class Lowering:
         for v, lo, hi in node.limits:
             if lo == 0:
                 self._note_extent(v, hi + 1, str(node))
-        if isinstance(node, sp.Sum) and is_window(node, self.extent):
+        if isinstance(node, sp.Sum) and is_window(node):
             return lower_window(self, node, self.extent_rank)
         bound = [v for v, *_ in node.limits]
         body = node.function
@@ -230,7 +230,7 @@ class Lowering:
         if order != axes:
             code = f"np.transpose({code}, {tuple(axes.index(a) for a in order)})"
         if len(axes) < len(axes_out):
-            code = self.align(code, order, axes_out)
+            code = self.align(_wrap(code), order, axes_out)
             code = f"np.broadcast_to({code}, ({', '.join(map(str, sizes))},))"
         st = Statement(target, code, text(expr), self.shape_text(axes_out))
         self.statements.append(st)

@@ -44,7 +44,8 @@ def render_kernel(rule, strategy: Strategy = DEFAULT) -> str:
     data = {name: getattr(k, name) for name in (
         "rule", "constants", "options", "forward_args", "forward_prologue", "forward",
         "forward_latex", "forward_formula", "fuse", "backward_args", "backward_prologue",
-        "blocks", "output", "grads", "helpers", "forward_signature", "backward_signature")}
+        "blocks", "output", "grads", "helpers", "forward_signature", "backward_signature",
+        "facts")}
     return environment().get_template("kernel.py.j2").render(**data)
 
 
@@ -66,6 +67,9 @@ def write(path: Path, content: str) -> bool:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(content)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; a written file gets the usual mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

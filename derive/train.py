@@ -44,6 +44,13 @@ class Config:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not (self.lr > 0 and 0 <= self.momentum < 1 and 0 < self.lr_decay <= 1):
             raise ValueError("need lr > 0, 0 <= momentum < 1 and 0 < lr_decay <= 1")
+        if self.limit < 0 or self.test_limit < 0 or self.log_every < 1:
+            raise ValueError("need limit >= 0, test_limit >= 0 and log_every >= 1")
+        from generated.lenet5 import LOSSES
+
+        if self.loss not in LOSSES or self.dtype not in ("float32", "float64"):
+            raise ValueError(f"loss must be one of {LOSSES} and dtype float32 or float64, "
+                             f"got {self.loss!r}, {self.dtype!r}")
 
 
 def _network_class():
@@ -66,10 +73,17 @@ def _save_atomic(path: Path, arrays: dict) -> None:
     os.close(fd)
     try:
         np.savez(tmp, **arrays)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def save_checkpoint(path: Path, net, velocity, state: dict) -> None:
@@ -89,6 +103,13 @@ def load_checkpoint(path: Path):
         raise ValueError(f"{path}: not a readable training checkpoint ({err})") from None
     params = {k.split("/", 1)[1]: v for k, v in stored.items() if k.startswith("param/")}
     velocity = {k.split("/", 1)[1]: v for k, v in stored.items() if k.startswith("velocity/")}
+    from generated.lenet5 import PARAMS
+
+    wrong = [k for k in PARAMS if k not in params or params[k].shape != PARAMS[k]]
+    missing = [k for k in ("epoch", "history", "mean", "std", "config") if k not in state]
+    if wrong or missing or set(velocity) != set(params):
+        raise ValueError(f"{path}: not a LeNet-5 training checkpoint (parameters {wrong or 'ok'}, "
+                         f"state entries missing {missing or 'none'})")
     return params, velocity, state
 
 
@@ -217,15 +238,17 @@ def evaluate(checkpoint: str, config: Config, echo=print) -> dict:
     return result
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser, only=None) -> None:
     defaults = Config()
     for f in fields(Config):
+        if only is not None and f.name not in only:
+            continue
         parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(getattr(defaults, f.name)),
                             default=getattr(defaults, f.name))
 
 
 def config_from(args) -> Config:
-    return Config(**{f.name: getattr(args, f.name) for f in fields(Config)})
+    return Config(**{f.name: getattr(args, f.name) for f in fields(Config) if hasattr(args, f.name)})
 
 
 def main_train(args) -> int:

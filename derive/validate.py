@@ -47,6 +47,10 @@ def _check_expression(rule, expr: sp.Expr, ranges: dict, what: str):
             if len(node.indices) != t.rank:
                 _fail(rule, f"{what} reads {node} with {len(node.indices)} indices, "
                             f"but {name!r} has shape {t.shape}")
+            plain = [ix for ix in node.indices if isinstance(ix, sp.Symbol)]
+            if len(set(plain)) != len(plain):
+                _fail(rule, f"{what} reads {node} with a repeated index; write the diagonal "
+                            f"with a Kronecker delta instead")
             for axis, (ix, size) in enumerate(zip(node.indices, t.shape)):
                 unknown = ix.free_symbols - set(scope) - allowed
                 if unknown:

@@ -14,7 +14,7 @@ import sympy as sp
 from .printing import size_code
 
 
-def is_window(node: sp.Sum, index_vars) -> bool:
+def is_window(node: sp.Sum) -> bool:
     """Whether a sum reads some array at an index that is not a plain index variable."""
     return any(not all(isinstance(ix, sp.Symbol) for ix in r.indices)
                for r in node.function.atoms(sp.Indexed))
@@ -204,7 +204,7 @@ def _prepare(low, read: sp.Indexed, axes, loops, lines, tag) -> tuple[str, tuple
         pads.append((pad_lo, pad_hi))
         vec = [v for v in coeffs if v not in loops]
         offset = const + pad_lo + sum(coeffs[v] * sp.Symbol(_py(v)) for v in coeffs if v in loops)
-        if len(vec) > 1 or low.strategy.window == "im2col":
+        if len(vec) > 1:
             slots.append((k, offset, [(coeffs[v], v) for v in vec]))
             view_axes.extend(vec)
         elif vec:

@@ -111,6 +111,8 @@ def backward(g, a, *, size=2, stride=2, wrt=GRADS):
     if OW < 1:
         raise ValueError(f"avgpool2d.backward: argument 'a' {a.shape} give OW = (W - k) // (s) + 1 = {OW} < 1, size={size}, stride={stride}")
     _bind("avgpool2d.backward", sizes, "g", g, ("N", "C", "OH", "OW", ))
+    if isinstance(wrt, str):
+        wrt = (wrt,)
     unknown = set(wrt) - set(GRADS)
     if unknown:
         raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")

@@ -138,6 +138,8 @@ def backward(g, a, w, *, stride=1, padding=0, wrt=GRADS):
     if OW < 1:
         raise ValueError(f"conv2d.backward: argument 'a' {a.shape} and argument 'w' {w.shape} give OW = (-KW + 2*P + W) // (s) + 1 = {OW} < 1, stride={stride}, padding={padding}")
     _bind("conv2d.backward", sizes, "g", g, ("N", "O", "OH", "OW", ))
+    if isinstance(wrt, str):
+        wrt = (wrt,)
     unknown = set(wrt) - set(GRADS)
     if unknown:
         raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")

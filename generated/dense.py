@@ -59,6 +59,8 @@ def backward(g, a, W, *, wrt=GRADS):
     _bind("dense.backward", sizes, "a", a, ("N", "I", ))
     _bind("dense.backward", sizes, "W", W, ("J", "I", ))
     _bind("dense.backward", sizes, "g", g, ("N", "J", ))
+    if isinstance(wrt, str):
+        wrt = (wrt,)
     unknown = set(wrt) - set(GRADS)
     if unknown:
         raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")

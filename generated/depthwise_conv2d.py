@@ -104,6 +104,8 @@ def backward(g, a, w, *, wrt=GRADS):
     if OW < 1:
         raise ValueError(f"depthwise_conv2d.backward: argument 'a' {a.shape} and argument 'w' {w.shape} give OW = -KW + W + 1 = {OW} < 1")
     _bind("depthwise_conv2d.backward", sizes, "g", g, ("N", "C", "OH", "OW", ))
+    if isinstance(wrt, str):
+        wrt = (wrt,)
     unknown = set(wrt) - set(GRADS)
     if unknown:
         raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")

@@ -62,6 +62,8 @@ def backward(g, a, *, wrt=GRADS):
     sizes["C*H*W"] = C*H*W
     _bind("flatten.backward", sizes, "g", g, ("N", "C*H*W", ))
     g = g.reshape(N, C, H, W)
+    if isinstance(wrt, str):
+        wrt = (wrt,)
     unknown = set(wrt) - set(GRADS)
     if unknown:
         raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")

@@ -50,6 +50,8 @@ def backward(g, *, wrt=GRADS):
     r"""Gradients of the loss with respect to z (those named in `wrt`), given g = dL/da."""
     sizes = {}
     _bind("identity.backward", sizes, "g", g, ("N", "J", ))
+    if isinstance(wrt, str):
+        wrt = (wrt,)
     unknown = set(wrt) - set(GRADS)
     if unknown:
         raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")

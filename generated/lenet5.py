@@ -67,6 +67,8 @@ class LeNet5:
         x = np.asarray(x)
         if x.ndim != 4 or x.shape[1:] != INPUT_SHAPE:
             raise ValueError(f"LeNet5: x must have shape (N, 1, 32, 32), got {x.shape}")
+        if len(x) == 0:
+            raise ValueError("LeNet5: x holds no images")
         if x.dtype.kind != "f":
             raise ValueError(f"LeNet5: x must be a float array, got {x.dtype}")
         return x.astype(self.dtype, copy=False)

@@ -59,6 +59,8 @@ def backward(g, a, y, *, wrt=GRADS):
     _bind("mse.backward", sizes, "a", a, ("N", "K", ))
     _bind("mse.backward", sizes, "y", y, ("N", "K", ))
     N = sizes["N"]
+    if isinstance(wrt, str):
+        wrt = (wrt,)
     unknown = set(wrt) - set(GRADS)
     if unknown:
         raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")

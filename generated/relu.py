@@ -51,6 +51,8 @@ def backward(g, z, *, wrt=GRADS):
     sizes = {}
     _bind("relu.backward", sizes, "z", z, ("N", "J", ))
     _bind("relu.backward", sizes, "g", g, ("N", "J", ))
+    if isinstance(wrt, str):
+        wrt = (wrt,)
     unknown = set(wrt) - set(GRADS)
     if unknown:
         raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")

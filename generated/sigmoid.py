@@ -51,6 +51,8 @@ def backward(g, a, *, wrt=GRADS):
     sizes = {}
     _bind("sigmoid.backward", sizes, "a", a, ("N", "J", ))
     _bind("sigmoid.backward", sizes, "g", g, ("N", "J", ))
+    if isinstance(wrt, str):
+        wrt = (wrt,)
     unknown = set(wrt) - set(GRADS)
     if unknown:
         raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")

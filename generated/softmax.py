@@ -53,6 +53,8 @@ def backward(g, s, *, wrt=GRADS):
     sizes = {}
     _bind("softmax.backward", sizes, "s", s, ("N", "K", ))
     _bind("softmax.backward", sizes, "g", g, ("N", "K", ))
+    if isinstance(wrt, str):
+        wrt = (wrt,)
     unknown = set(wrt) - set(GRADS)
     if unknown:
         raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")

@@ -43,6 +43,10 @@ def forward(z, y):
     _bind("softmax_cross_entropy.forward", sizes, "z", z, ("N", "K", ))
     _bind("softmax_cross_entropy.forward", sizes, "y", y, ("N", "K", ))
     N = sizes["N"]
+    c0_0 = y.sum(axis=1)  # (N,)  Σ_{k}(y[n, k])
+    fact0 = c0_0 - 1  # (N,)
+    if not np.allclose(fact0, 0, atol=1e-5):
+        raise ValueError("softmax_cross_entropy.forward: argument 'y' must satisfy Σ_{k}(y[n, k]) = 1 for every n (the derivation uses it)")
     # Σ_{n}(-Σ_{k}(log(exp(z[n, k])/Σ_{m}(exp(z[n, m])))*y[n, k]))/N
     f0 = z.max(axis=1)  # (N,)  max_{m}(z[n, m])
     f1 = (np.exp(-f0[:, None] + z)).sum(axis=1)  # (N,)  Σ_{m}(exp(z[n, m] - max_{m}(z[n, m])))
@@ -61,6 +65,12 @@ def backward(g, z, y, *, wrt=GRADS):
     _bind("softmax_cross_entropy.backward", sizes, "z", z, ("N", "K", ))
     _bind("softmax_cross_entropy.backward", sizes, "y", y, ("N", "K", ))
     N = sizes["N"]
+    c0_0 = y.sum(axis=1)  # (N,)  Σ_{k}(y[n, k])
+    fact0 = c0_0 - 1  # (N,)
+    if not np.allclose(fact0, 0, atol=1e-5):
+        raise ValueError("softmax_cross_entropy.backward: argument 'y' must satisfy Σ_{k}(y[n, k]) = 1 for every n (the derivation uses it)")
+    if isinstance(wrt, str):
+        wrt = (wrt,)
     unknown = set(wrt) - set(GRADS)
     if unknown:
         raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")

@@ -51,6 +51,8 @@ def backward(g, a, *, wrt=GRADS):
     sizes = {}
     _bind("tanh.backward", sizes, "a", a, ("N", "J", ))
     _bind("tanh.backward", sizes, "g", g, ("N", "J", ))
+    if isinstance(wrt, str):
+        wrt = (wrt,)
     unknown = set(wrt) - set(GRADS)
     if unknown:
         raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")

@@ -72,3 +72,17 @@ def test_softplus_gradient_is_the_sigmoid():
     assert sp.simplify(gr.gathered - sigmoid) == 0
     # the engine also rewrote it through the output a = log(1 + e^z): σ(z) = 1 - e^{-a}
     assert sp.simplify(gr.result.subs(a[p, q], sp.log(1 + sp.exp(z[p, q]))) - sigmoid) == 0
+
+
+def test_sums_that_print_alike_over_other_indices(tmp_path):
+    """Σ_i a[n,i] · Σ_i a[j,i]: two reductions with the same code but different axes."""
+    a = Tensor("a", (N, I))
+    rule = Rule("outer_sums", Tensor("z", (N, N)), (n, j),
+                sp.Sum(a[n, i], (i, 0, I - 1)) * sp.Sum(a[j, i], (i, 0, I - 1)), (a,))
+    write(tmp_path / "outer_sums.py", render_kernel(rule))
+    module = kernel_module("outer_sums", tmp_path)
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    assert np.allclose(module.forward(x), np.outer(x.sum(1), x.sum(1)))
+    g = np.random.default_rng(1).standard_normal((3, 3))
+    fd = finite_difference(module, {"a": x}, g, "a")
+    assert relative_error(call_backward(module, g, {"a": x}, module.forward(x))["a"], fd) < 1e-6

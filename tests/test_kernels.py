@@ -151,3 +151,19 @@ def test_relu_derivative_at_zero_is_zero():
     module = kernel_module("relu")
     z = np.array([[-1.0, 0.0, 2.0]])
     assert module.backward(np.ones_like(z), z)["z"].tolist() == [[0.0, 0.0, 1.0]]
+
+
+def test_a_fact_the_derivation_used_is_checked():
+    module = kernel_module("softmax_cross_entropy")
+    z, y = np.zeros((2, 3)), np.full((2, 3), 0.5)
+    with pytest.raises(ValueError, match=r"argument 'y' must satisfy Σ_\{k\}\(y\[n, k\]\) = 1"):
+        module.backward(1.0, z, y)
+
+
+def test_backward_computes_only_what_is_asked():
+    module = kernel_module("dense")
+    a, W, g = np.ones((3, 4)), np.ones((5, 4)), np.ones((3, 5))
+    assert sorted(module.backward(g, a, W, wrt=("W",))) == ["W"]
+    assert sorted(module.backward(g, a, W, wrt="b")) == ["b"]
+    with pytest.raises(ValueError, match=r"wrt names \['x'\]"):
+        module.backward(g, a, W, wrt=("x",))

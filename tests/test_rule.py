@@ -67,3 +67,9 @@ def test_only_labels_is_refused():
 def test_repeated_tensor_names():
     with pytest.raises(RuleError, match=r"rule 'bad'.*tensor names repeat"):
         Rule("bad", Tensor("a", (N, I)), (n, i), a[n, i], (a,))
+
+
+def test_repeated_index_is_refused():
+    with pytest.raises(RuleError, match=r"rule 'mydense'.*repeated index"):
+        dense(sp.Sum(W[j, i] * a[n, i], (i, 0, I - 1)) + sp.Indexed(W.base, j, j),
+              (a, Tensor("W", (J, J), "param")))
