@@ -26,6 +26,9 @@ def tex_escape(value: str) -> str:
 
 
 def environment() -> jinja2.Environment:
+    if not TEMPLATES.is_dir():
+        raise FileNotFoundError(f"derive renders from the templates/ folder of a source checkout, "
+                                f"and {TEMPLATES} is missing; run it from a clone (pip install -e .)")
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         undefined=jinja2.StrictUndefined,
