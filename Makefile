@@ -13,7 +13,8 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: all generate derivations latex test check bench train evaluate clean
 
-all: generate derivations latex
+all: $(STAMP)
+	$(PY) -m derive all
 
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/pip || $(PYTHON) -m venv --clear $(VENV)

@@ -113,6 +113,7 @@ def main(argv=None) -> int:
     p = sub.add_parser("docs", help="write DERIVATIONS.md and derivations.tex")
     p.add_argument("--out", type=Path, default=GENERATED)
     sub.add_parser("check", help="fail when generated/ differs from what derive produces")
+    sub.add_parser("all", help="generate, write the documents and print the derivations (make)")
     p = sub.add_parser("rules", help="list the rule table")
     p = sub.add_parser("train", help="train the generated LeNet-5 on MNIST")
     train_mod.add_arguments(p)
@@ -137,7 +138,11 @@ def main(argv=None) -> int:
         return train_mod.main_train(args)
     if args.command == "evaluate":
         return train_mod.main_evaluate(args)
-    if args.command == "generate":
+    if args.command == "all":
+        generate(GENERATED)
+        documents(GENERATED)
+        print_latex([])
+    elif args.command == "generate":
         generate(args.out.resolve(), args.rules)
     elif args.command == "latex":
         print_latex(args.rules)
