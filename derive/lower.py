@@ -129,10 +129,7 @@ class Lowering:
 
     def _temp(self, node) -> tuple[str, tuple]:
         if isinstance(node, sp.Sum) and is_window(node):
-            for v, lo, hi in node.limits:
-                if lo == 0:
-                    self._note_extent(v, hi + 1, str(node))
-            return lower_window(self, node, self.extent_rank)
+            return self._reduction(node)  # a window sum writes its own statements
         code, axes = self._reduction(node)
         key = (code, axes)  # the same code over other indices is another array
         if self.strategy.share_temporaries and key in self._cache:

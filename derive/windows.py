@@ -82,7 +82,7 @@ def lower_window(low, node: sp.Sum, extent_rank) -> tuple[str, tuple]:
         prepared = [(_dilated(low, r, axes, lines, name), r, axes) for r, axes in parsed]
         (guards, views), clipped = _offset_views(low, prepared, loops)
     else:
-        views = [_prepare(low, r, axes, loops, lines, name) for r, axes in parsed]
+        views = [_prepare(low, r, axes, lines, name) for r, axes in parsed]
         guards, clipped = [], {}
     out_axes = tuple(a for a in keep if a not in loops)
     acc = keep
@@ -127,6 +127,21 @@ def _dilated(low, read, axes, lines, tag) -> str:
     return f"{tag}_{base}"
 
 
+def _reach(low, coeffs, const, den, size):
+    """(extent of the prepared axis, whether the index provably stays inside it, lo, hi)."""
+    extent = den * (size - 1) + 1
+    lo = low.index_extreme(coeffs, const, upper=False)
+    hi = low.index_extreme(coeffs, const, upper=True)
+    return extent, low.provable(0, lo) and low.provable(hi, extent - 1), lo, hi
+
+
+def _span(low, v, c, offset, whole: bool) -> str:
+    """The slice of an axis read at offset + c*v for every v: `:` when that is the whole axis."""
+    if whole and offset == 0 and c == 1:
+        return ":"
+    return f"_span({low.print_scalar(offset)}, {low.print_scalar(c)}, {size_code(low.extent[v])})"
+
+
 def _offset_views(low, prepared, loops):
     """Guards and views inside the offset loop: instead of padding, each index variable's range
     is narrowed to the part where every read stays inside its array (the folded bounds, at run
@@ -137,10 +152,8 @@ def _offset_views(low, prepared, loops):
     for code, read, axes in prepared:
         shape = low.shapes[str(read.base.label)]
         for (coeffs, const, den), size in zip(axes, shape):
-            extent = den * (size - 1) + 1
-            lo = low.index_extreme(coeffs, const, upper=False)
-            hi = low.index_extreme(coeffs, const, upper=True)
-            if low.provable(0, lo) and low.provable(hi, extent - 1):
+            extent, inside, _, _ = _reach(low, coeffs, const, den, size)
+            if inside:
                 continue
             offset = const + sum(coeffs[v] * fixed[v] for v in coeffs if v in loops)
             vec = [v for v in coeffs if v not in loops]
@@ -150,9 +163,10 @@ def _offset_views(low, prepared, loops):
                 guards.append("    continue")
                 continue
             (v,) = vec
-            first, stop = ranges.setdefault(v, (f"{_py(v)}0", f"{_py(v)}1"))
-            if len(guards) == 0 or f"{first}, {stop} = 0, " not in " ".join(guards):
-                guards.append(f"{first}, {stop} = 0, {size_code(low.extent[v])}")
+            if v not in ranges:
+                ranges[v] = (f"{_py(v)}0", f"{_py(v)}1")
+                guards.append(f"{ranges[v][0]}, {ranges[v][1]} = 0, {size_code(low.extent[v])}")
+            first, stop = ranges[v]
             guards.append(f"{first}, {stop} = _fit({first}, {stop}, {low.print_scalar(coeffs[v])}, "
                           f"{low.print_scalar(offset)}, {low.print_scalar(extent)})")
     for v, (first, stop) in ranges.items():
@@ -173,11 +187,8 @@ def _offset_views(low, prepared, loops):
                 first, stop = ranges[v]
                 start = low.print_scalar(offset + c * sp.Symbol(first))
                 slots.append(f"_span({start}, {low.print_scalar(c)}, {stop} - {first})")
-            elif offset == 0 and c == 1 and den == 1 and low.extent[v] == size:
-                slots.append(":")
             else:
-                slots.append(f"_span({low.print_scalar(offset)}, {low.print_scalar(c)}, "
-                             f"{size_code(low.extent[v])})")
+                slots.append(_span(low, v, c, offset, den == 1 and low.extent[v] == size))
         while slots and slots[-1] == ":":
             slots.pop()
         low._canon(view_axes)
@@ -185,43 +196,33 @@ def _offset_views(low, prepared, loops):
     return (guards, views), ranges
 
 
-def _prepare(low, read: sp.Indexed, axes, loops, lines, tag) -> tuple[str, tuple]:
-    """A view of `read` at the current loop offsets: (code, axes of the view)."""
+def _prepare(low, read: sp.Indexed, axes, lines, tag) -> tuple[str, tuple]:
+    """The im2col view of `read`: dilated, zero-padded as far as its index can leave it, then
+    one `as_strided` view with an axis per index variable where an axis mixes two."""
     base = str(read.base.label)
-    shape = low.shapes[base]
-    code = base
-    dilate = [(k, den) for k, (_, _, den) in enumerate(axes) if den != 1]
-    if dilate:
-        steps = ", ".join(f"{k}: {low.print_scalar(den)}" for k, den in dilate)
-        code = f"_dilate({code}, {{{steps}}})"
+    code = _dilated(low, read, axes, lines, tag)
     pads, slots, view_axes = [], [], []
-    for k, ((coeffs, const, den), size) in enumerate(zip(axes, shape)):
-        extent = den * (size - 1) + 1
-        lo = low.index_extreme(coeffs, const, upper=False)
-        hi = low.index_extreme(coeffs, const, upper=True)
+    for k, ((coeffs, const, den), size) in enumerate(zip(axes, low.shapes[base])):
+        extent, _, lo, hi = _reach(low, coeffs, const, den, size)
         pad_lo = sp.Integer(0) if low.provable(0, lo) else sp.Max(0, -lo)
         pad_hi = sp.Integer(0) if low.provable(hi, extent - 1) else sp.Max(0, hi - (extent - 1))
         pads.append((pad_lo, pad_hi))
-        vec = [v for v in coeffs if v not in loops]
-        offset = const + pad_lo + sum(coeffs[v] * sp.Symbol(_py(v)) for v in coeffs if v in loops)
+        offset = const + pad_lo
+        vec = list(coeffs)
         if len(vec) > 1:
             slots.append((k, offset, [(coeffs[v], v) for v in vec]))
             view_axes.extend(vec)
         elif vec:
             (v,) = vec
-            whole = offset == 0 and coeffs[v] == 1 and den == 1 and low.extent[v] == size
-            slots.append(":" if whole else f"_span({low.print_scalar(offset)}, "
-                         f"{low.print_scalar(coeffs[v])}, {size_code(low.extent[v])})")
+            slots.append(_span(low, v, coeffs[v], offset, den == 1 and low.extent[v] == size))
             view_axes.append(v)
         else:
             slots.append(low.print_scalar(offset))
     if any(p != (0, 0) for p in pads):
         widths = ", ".join(f"({low.print_scalar(a)}, {low.print_scalar(b)})" for a, b in pads)
-        code = f"_pad({code}, ({widths},))"
-    if code != base:
-        prepared = f"{tag}_{base}"
-        lines.append(f"{prepared} = {code}")
-        code = prepared
+        padded = f"{tag}_{base}" if code == base else code
+        lines.append(f"{padded} = _pad({code}, ({widths},))")
+        code = padded
     if any(isinstance(slot, tuple) for slot in slots):
         return _strided(low, code, slots, view_axes)
     while slots and slots[-1] == ":":
