@@ -87,6 +87,14 @@ class Kernel:
     facts: list[FactCheck]
 
     @property
+    def forward_facts(self) -> list[FactCheck]:
+        return [f for f in self.facts if set(f.tensors) <= set(self.forward_args)]
+
+    @property
+    def backward_facts(self) -> list[FactCheck]:
+        return [f for f in self.facts if set(f.tensors) <= set(self.backward_args)]
+
+    @property
     def grads(self) -> list[str]:
         return [b.name for b in self.blocks]
 

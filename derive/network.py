@@ -117,7 +117,6 @@ def plan(net: Network) -> dict:
     forward, backward, params = [], [], []
     shape = (None, *net.input_shape)
     current, first = "x", True
-    saved = []
     for k, layer in enumerate(net.layers):
         rule = RULES[layer.rule]
         inp = rule.tensors[0]
@@ -145,14 +144,16 @@ def plan(net: Network) -> dict:
                             f"{layer.title or layer.name}: {_shape_text(out_shape)}", flat=flat))
         wrt = [t for t, _ in layer.params] + ([] if first else [inp.name])
         grads = [(t, _param_key(layer, t)) for t, _ in layer.params]
+        fold = ".reshape(len(x), -1)" if flat else ""  # the saved arrays, as backward reads them
+        saved = {name: code if code.startswith("p[") else f'h["{code}"]{fold}'
+                 for name, code in env.items()}
         backward.insert(0, Call(layer.rule, "d", [], opts, layer.title or layer.name, wrt, grads,
-                                inp.name if not first else "", _kernel_args(layer.rule, env),
+                                inp.name if not first else "", _kernel_args(layer.rule, saved),
                                 flat))
-        saved.append(out)
         current, shape, first = out, out_shape, False
     heads = []
     for loss, chain in net.heads:
-        calls, value = [], current
+        calls, value = [], f'h["{current}"]'
         for rule_name in chain:
             rule = RULES[rule_name]
             env = {rule.tensors[0].name: value}

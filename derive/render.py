@@ -48,7 +48,7 @@ def render_kernel(rule, strategy: Strategy = DEFAULT) -> str:
         "rule", "constants", "options", "forward_args", "forward_prologue", "forward",
         "forward_latex", "forward_formula", "fuse", "backward_args", "backward_prologue",
         "blocks", "output", "grads", "helpers", "forward_signature", "backward_signature",
-        "facts")}
+        "forward_facts", "backward_facts")}
     return environment().get_template("kernel.py.j2").render(**data)
 
 
