@@ -5,13 +5,12 @@ place), so an interrupted run never leaves a half-written module behind.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import jinja2
 
 from . import kernel as kernel_mod
+from .files import atomic_write
 from .strategy import DEFAULT, Strategy
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -65,16 +64,5 @@ def write(path: Path, content: str) -> bool:
     path = Path(path)
     if path.exists() and path.read_text(encoding="utf-8") == content:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(content)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; a written file gets the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda tmp: Path(tmp).write_text(content, encoding="utf-8", newline="\n"))
     return True

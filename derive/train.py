@@ -7,9 +7,7 @@ writes `checkpoint.npz` atomically (parameters, velocities, history, normalisati
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -17,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from . import mnist
+from .files import atomic_write
 
 CHECKPOINT = "checkpoint.npz"
 SAME_RUN = ("batch_size", "seed", "loss", "dtype", "lr", "momentum", "lr_decay", "limit")
@@ -67,30 +66,11 @@ def load_data(config: Config, split: str):
     return mnist.pad_and_scale(images, dtype=config.dtype), labels.astype(np.int64)
 
 
-def _save_atomic(path: Path, arrays: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".checkpoint.", suffix=".npz")
-    os.close(fd)
-    try:
-        np.savez(tmp, **arrays)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def save_checkpoint(path: Path, net, velocity, state: dict) -> None:
     arrays = {f"param/{k}": v for k, v in net.params.items()}
     arrays.update({f"velocity/{k}": v for k, v in velocity.items()})
     arrays["state"] = np.array(json.dumps(state, sort_keys=True))
-    _save_atomic(path, arrays)
+    atomic_write(path, lambda tmp: np.savez(tmp, **arrays), suffix=".npz")
 
 
 def load_checkpoint(path: Path):
