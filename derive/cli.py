@@ -71,7 +71,7 @@ def documents(out: Path, quiet=False) -> list[Path]:
 
 def print_latex(names) -> None:
     rules = _pick(list(names))
-    claims = claim_docs(set(names) if names else None)
+    claims = claim_docs(frozenset(names) if names else None)
     text = environment().get_template("derivations.txt.j2").render(
         rules=[rule_doc(r) for r in rules], claims=claims)
     sys.stdout.write(text)

@@ -6,6 +6,7 @@ in terms of the forward output (where the engine found one) → matrix form (whe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy as sp
 
@@ -58,6 +59,7 @@ def _loss_display(expr: sp.Expr, rule: Rule) -> sp.Expr:
     return expr.subs(sp.Symbol("g"), 1) if rule.output.rank == 0 else expr
 
 
+@lru_cache(maxsize=None)
 def rule_doc(rule: Rule) -> RuleDoc:
     out = rule.output
     up = out.name
@@ -95,7 +97,8 @@ def rule_doc(rule: Rule) -> RuleDoc:
         jacobian=jac, gradients=grads)
 
 
-def claim_docs(rules: set[str] | None = None) -> list[ClaimDoc]:
+@lru_cache(maxsize=None)
+def claim_docs(rules: frozenset[str] | None = None) -> list[ClaimDoc]:
     """The article's claims, all of them or those about `rules`."""
     docs = []
     for c in CLAIMS:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sympy as sp
 
@@ -228,7 +229,9 @@ def _helpers(statements: list[Statement]) -> list[str]:
     return [h for h in ("_dilate", "_fit", "_pad", "_span", "_view") if h + "(" in code]
 
 
+@lru_cache(maxsize=None)
 def build(rule: Rule, strategy: Strategy = DEFAULT) -> Kernel:
+    """The kernel of `rule` (cached: a network asks again for each layer's backward arguments)."""
     out = rule.output
     shapes = rule.shapes | {"g": out.shape}
     classes = _size_classes(rule)

@@ -64,6 +64,9 @@ def _without_rounding(expr: sp.Expr) -> sp.Expr:
 
 
 def provably_nonneg(expr: sp.Expr) -> bool:
+    expr = sp.expand(expr)
+    if expr == 0 or expr.is_nonnegative:  # most index bounds: no simplify needed
+        return True
     expr = sp.simplify(expr)
     if bool(expr.is_nonnegative) or expr == 0:
         return True
