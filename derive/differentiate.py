@@ -229,14 +229,14 @@ def gradient(rule: Rule, name: str) -> Gradient:
             terms.append(t)
     shapes = rule.shapes | {"g": rule.output.shape}
 
-    def finish(folded):
-        return in_terms_of_output(sp.factor_terms(apply_facts(sp.Add(*folded), rule.facts)),
-                                  rule, wrt)
+    def finish(kept):
+        gathered = sp.factor_terms(apply_facts(sp.Add(*[fold(t, ranges) for t in kept]),
+                                               rule.facts))
+        return gathered, in_terms_of_output(gathered, rule, wrt)
 
-    gathered = sp.factor_terms(apply_facts(sp.Add(*[fold(t, ranges) for t in terms]), rule.facts))
-    result = in_terms_of_output(gathered, rule, wrt)
+    gathered, result = finish(terms)
     relaxed = [relax(t, shapes) for t in terms]
-    lowered = result if relaxed == terms else finish([fold(t, ranges) for t in relaxed])
+    lowered = result if relaxed == terms else finish(relaxed)[1]
     return Gradient(rule, wrt, index, G, chain, kron, gathered, result, lowered)
 
 
