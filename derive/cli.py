@@ -12,7 +12,8 @@ from . import rules as rule_table
 from . import train as train_mod
 from .derivation import claim_docs, rule_doc
 from .network import NETWORKS
-from .render import environment, render_kernel, render_network, write
+from .render import (environment, render_kernel, render_network, render_network_per_rule,
+                     render_runtime, write)
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "generated"
@@ -33,22 +34,26 @@ def _log(quiet: bool, message: str):
         print(message, file=sys.stderr, flush=True)
 
 
+def _emit(out: Path, name: str, render, quiet: bool) -> Path:
+    start = time.perf_counter()
+    path = out / name
+    changed = write(path, render())
+    _log(quiet, f"  {'wrote' if changed else 'same '} {path.relative_to(out.parent)}"
+                f"  ({time.perf_counter() - start:.1f}s)")
+    return path
+
+
 def generate(out: Path, names=(), quiet=False) -> list[Path]:
-    """Render every kernel (and the package index) into `out`; return the files written."""
-    paths = []
+    """Render every kernel, the shared runtime and (for the whole table) the networks and the
+    package index into `out`; return the files written."""
+    paths = [_emit(out, "_runtime.py", render_runtime, quiet)]
     for rule in _pick(list(names)):
-        start = time.perf_counter()
-        path = out / f"{rule.name}.py"
-        changed = write(path, render_kernel(rule))
-        _log(quiet, f"  {'wrote' if changed else 'same '} {path.relative_to(out.parent)}"
-                    f"  ({time.perf_counter() - start:.1f}s)")
-        paths.append(path)
+        paths.append(_emit(out, f"{rule.name}.py", lambda rule=rule: render_kernel(rule), quiet))
     if not names:
         for net in NETWORKS.values():
-            path = out / f"{net.name}.py"
-            changed = write(path, render_network(net))
-            _log(quiet, f"  {'wrote' if changed else 'same '} {path.relative_to(out.parent)}")
-            paths.append(path)
+            paths.append(_emit(out, f"{net.name}.py", lambda net=net: render_network(net), quiet))
+            paths.append(_emit(out, f"{net.name}_per_rule.py",
+                               lambda net=net: render_network_per_rule(net), quiet))
         init = environment().get_template("__init__.py.j2").render(
             rules=sorted(rule_table.RULES), networks=sorted(NETWORKS))
         write(out / "__init__.py", init)

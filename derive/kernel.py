@@ -100,6 +100,11 @@ class Kernel:
         return [b.name for b in self.blocks]
 
     @property
+    def runtime(self) -> list[str]:
+        """The helpers of the shared runtime module this kernel calls."""
+        return ["_bind", *(["_option"] if self.options else []), *self.helpers]
+
+    @property
     def keywords(self) -> str:
         return "".join(f", {o.keyword}={o.default}" for o in self.options)
 

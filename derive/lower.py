@@ -41,6 +41,8 @@ class Lowering:
     derived: dict = field(default_factory=dict)       # size symbol -> its definition
     size_class: dict = field(default_factory=dict)    # size symbol -> "option", "param", ...
     statements: list[Statement] = field(default_factory=list)
+    # patch arrays by what builds them, shared by the lowerings of one layer (gemm windows)
+    shared: dict | None = None
     order: list[sp.Symbol] = field(default_factory=list)
     extent: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     _cache: dict[tuple, tuple[str, tuple]] = field(default_factory=dict)
@@ -86,10 +88,23 @@ class Lowering:
         a, b = sp.sympify(a).subs(self.derived), sp.sympify(b).subs(self.derived)
         return provably_le(a, b, {})
 
-    def extent_rank(self, extent: sp.Expr) -> int:
+    def extent_rank(self, extent: sp.Expr) -> tuple:
+        """Which index of a window axis to loop over first: the strategy's order of size classes,
+        then, for sizes known as numbers, the smaller extent."""
         order = self.strategy.loop_over
-        classes = {self.size_class.get(s, "derived") for s in sp.sympify(extent).free_symbols}
-        return max((order.index(c) for c in classes), default=0)
+        extent = sp.sympify(extent)
+        classes = {self.size_class.get(s, "derived") for s in extent.free_symbols}
+        return (max((order.index(c) for c in classes), default=0),
+                int(extent) if extent.is_number else 0)
+
+    def alloc(self, name: str, axes, dtype: str, zero: bool) -> str:
+        """Code for a new array over `axes`: from the strategy's workspace when its shape has a
+        size known only at run time (the batch), so a training step reuses its memory."""
+        extents = [sp.sympify(self.extent[a]) for a in axes]
+        dims = ", ".join(size_code(e) for e in extents) + ("," if len(extents) == 1 else "")
+        if self.strategy.workspaces and not all(e.is_number for e in extents):
+            return f'ws.{"zeros" if zero else "empty"}("{name}", ({dims}), {dtype})'
+        return f"np.{'zeros' if zero else 'empty'}(({dims}), dtype={dtype})"
 
     def emit(self, name: str, lines: list[str], node, axes) -> None:
         self.statements.append(Statement(name, None, text(node), self.shape_text(axes), lines))

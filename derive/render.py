@@ -5,6 +5,10 @@ place), so an interrupted run never leaves a half-written module behind.
 """
 from __future__ import annotations
 
+import hashlib
+import importlib
+import sys
+import types
 from pathlib import Path
 
 import jinja2
@@ -47,16 +51,48 @@ def render_kernel(rule, strategy: Strategy = DEFAULT) -> str:
         "rule", "constants", "options", "forward_args", "forward_prologue", "forward",
         "forward_latex", "forward_formula", "fuse", "backward_args", "backward_prologue",
         "blocks", "output", "grads", "helpers", "forward_signature", "backward_signature",
-        "forward_facts", "backward_facts")}
+        "forward_facts", "backward_facts", "runtime")}
     return environment().get_template("kernel.py.j2").render(**data)
 
 
+def render_runtime() -> str:
+    return environment().get_template("_runtime.py.j2").render()
+
+
+def _input_shape(net) -> str:
+    return "(N, " + ", ".join(str(d) for d in net.input_shape) + ")"
+
+
 def render_network(net) -> str:
+    """The network as one module from the whole-network lowering (`derive.netlower`)."""
+    from .netlower import lower_network
+
+    return environment().get_template("network.py.j2").render(
+        input_shape=_input_shape(net), **lower_network(net))
+
+
+def render_network_per_rule(net) -> str:
+    """The network as calls of the per-rule kernels: the reference path."""
     from .network import plan
 
-    data = plan(net)
-    shape = "(N, " + ", ".join(str(d) for d in net.input_shape) + ")"
-    return environment().get_template("network.py.j2").render(input_shape=shape, **data)
+    return environment().get_template("network_per_rule.py.j2").render(
+        input_shape=_input_shape(net), class_name=f"{net.class_name}PerRule", **plan(net))
+
+
+def load_generated(folder: Path, name: str):
+    """Import `folder/name.py` as a module of a package made of `folder`, the shared runtime
+    written beside it: how a kernel rendered outside generated/ is loaded."""
+    folder = Path(folder).resolve()
+    write(folder / "_runtime.py", render_runtime())
+    package = f"_derive_{hashlib.sha1(str(folder).encode()).hexdigest()[:12]}"
+    if package not in sys.modules:
+        module = types.ModuleType(package)
+        module.__path__ = [str(folder)]
+        sys.modules[package] = module
+    full = f"{package}.{name}"
+    sys.modules.pop(full, None)
+    importlib.invalidate_caches()
+    return importlib.import_module(full)
 
 
 def write(path: Path, content: str) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from . import gemm
 from .printing import size_code
 
 
@@ -65,8 +66,30 @@ def lower_window(low, node: sp.Sum, extent_rank) -> tuple[str, tuple]:
                     loops.append(pick)
         parsed.append((r, axes))
     dilated = any(den != 1 for _, axes in parsed for _, _, den in axes)
-    offsets = low.strategy.window_for(offsets_summed=all(v in bound for v in loops),
-                                      dilated=dilated, operands=len(reads)) == "offsets"
+    costs = {}
+    if low.strategy.window == "gemm":
+        every = low._canon(list(dict.fromkeys(v for _, axes in parsed for coeffs, _, _ in axes
+                                              for v in coeffs)))
+        keep = tuple(a for a in every if a not in bound)
+        patches = gemm.patch_plan(low, parsed, loops)
+        scatter = gemm.scatter_plan(low, parsed, loops, bound, keep)
+        costs = {"patches": gemm.volume(low, patches[2]) if patches else None,
+                 "scatter": gemm.scatter_cost(low, parsed, scatter, loops, bound)
+                 if scatter else None}
+    how = low.strategy.window_for(offsets_summed=all(v in bound for v in loops),
+                                  dilated=dilated, operands=len(reads), costs=costs)
+    if how in ("patches", "scatter"):
+        name = f"{low.prefix}{len(low._temps)}"
+        low._temps[name] = keep
+        scale = f"{low.print_scalar(sp.Mul(coeff, *scalars))} * " if scalars or coeff != 1 else ""
+        if how == "patches":
+            (other,) = [low._read(r, native=True) for r, _ in parsed if r is not patches[0]]
+            lines = gemm.lower_patches(low, patches, loops, other, bound, keep, scale, name)
+        else:
+            lines = gemm.lower_scatter(low, parsed, scatter, loops, bound, keep, scale, name)
+        low.emit(name, lines, node, keep)
+        return name, keep
+    offsets = how == "offsets"
     if not offsets:
         loops = []
     loops.sort(key=lambda v: low.order.index(v) if v in low.order else len(low.order))
@@ -91,9 +114,8 @@ def lower_window(low, node: sp.Sum, extent_rank) -> tuple[str, tuple]:
         natural = tuple(dict.fromkeys(natural))
         if sorted(natural, key=str) == sorted(out_axes, key=str):
             acc = natural  # accumulate in the contraction's own order, transpose once at the end
-    shape = ", ".join(size_code(low.extent[a]) for a in acc)
-    lines.append(f"{name} = np.zeros(({shape}{',' if len(acc) == 1 else ''}), "
-                 f"dtype=np.result_type({', '.join(arrays)}))")
+    lines.append(f"{name} = "
+                 + low.alloc(name, acc, f"np.result_type({', '.join(arrays)})", zero=True))
     summed = [a for a in every if a in bound and a not in loops]
     contraction = low._contract(views, summed, tuple(a for a in acc if a not in loops)) \
         if views else "1"
@@ -201,13 +223,10 @@ def _prepare(low, read: sp.Indexed, axes, lines, tag) -> tuple[str, tuple]:
     one `as_strided` view with an axis per index variable where an axis mixes two."""
     base = str(read.base.label)
     code = _dilated(low, read, axes, lines, tag)
-    pads, slots, view_axes = [], [], []
+    widths, lows = _pad_widths(low, read, axes)
+    slots, view_axes = [], []
     for k, ((coeffs, const, den), size) in enumerate(zip(axes, low.shapes[base])):
-        extent, _, lo, hi = _reach(low, coeffs, const, den, size)
-        pad_lo = sp.Integer(0) if low.provable(0, lo) else sp.Max(0, -lo)
-        pad_hi = sp.Integer(0) if low.provable(hi, extent - 1) else sp.Max(0, hi - (extent - 1))
-        pads.append((pad_lo, pad_hi))
-        offset = const + pad_lo
+        offset = const + lows[k]
         vec = list(coeffs)
         if len(vec) > 1:
             slots.append((k, offset, [(coeffs[v], v) for v in vec]))
@@ -218,8 +237,7 @@ def _prepare(low, read: sp.Indexed, axes, lines, tag) -> tuple[str, tuple]:
             view_axes.append(v)
         else:
             slots.append(low.print_scalar(offset))
-    if any(p != (0, 0) for p in pads):
-        widths = ", ".join(f"({low.print_scalar(a)}, {low.print_scalar(b)})" for a, b in pads)
+    if widths:
         padded = f"{tag}_{base}" if code == base else code
         lines.append(f"{padded} = _pad({code}, ({widths},))")
         code = padded
@@ -229,6 +247,21 @@ def _prepare(low, read: sp.Indexed, axes, lines, tag) -> tuple[str, tuple]:
         slots.pop()
     low._canon(view_axes)
     return (f"{code}[{', '.join(slots)}]" if slots else code), tuple(view_axes)
+
+
+def _pad_widths(low, read, axes) -> tuple[str, list]:
+    """The zero padding a read needs to stay inside its (dilated) array: the `_pad` widths as
+    code ("" when none is needed) and the padding before each axis."""
+    pads = []
+    for (coeffs, const, den), size in zip(axes, low.shapes[str(read.base.label)]):
+        extent, _, lo, hi = _reach(low, coeffs, const, den, size)
+        pad_lo = sp.Integer(0) if low.provable(0, lo) else sp.Max(0, -lo)
+        pad_hi = sp.Integer(0) if low.provable(hi, extent - 1) else sp.Max(0, hi - (extent - 1))
+        pads.append((pad_lo, pad_hi))
+    if all(p == (0, 0) for p in pads):
+        return "", [lo for lo, _ in pads]
+    widths = ", ".join(f"({low.print_scalar(a)}, {low.print_scalar(b)})" for a, b in pads)
+    return widths, [lo for lo, _ in pads]
 
 
 def _strided(low, code, slots, view_axes) -> tuple[str, tuple]:

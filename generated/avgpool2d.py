@@ -11,6 +11,8 @@ Gradients, derived from the forward expression by `derive`:
 """
 import numpy as np
 
+from ._runtime import _bind, _option, _dilate, _fit, _span
+
 RULE = "avgpool2d"
 INPUTS = ("a", )
 OUTPUT = "z"
@@ -18,54 +20,6 @@ GRADS = ("a", )
 BACKWARD_ARGS = ("a", )
 OPTIONS = {"size": 2, "stride": 2}
 
-
-def _bind(where, sizes, name, x, dims):
-    """Check that `x` is a float array of shape `dims`, binding each size name on first sight."""
-    if not isinstance(x, np.ndarray):
-        raise ValueError(f"{where}: argument {name!r} must be a NumPy array, got {type(x).__name__}")
-    if x.dtype.kind != "f":
-        raise ValueError(f"{where}: argument {name!r} must have a float dtype, got {x.dtype}")
-    expected = tuple(sizes.get(d, d) for d in dims)
-    if x.ndim == len(dims):
-        for d, got in zip(dims, x.shape):
-            if sizes.setdefault(d, got) != got:
-                break
-        else:
-            return
-    shown = ", ".join(dims)
-    raise ValueError(f"{where}: argument {name!r} expected shape ({shown}) = {expected}, "
-                     f"got {x.shape}")
-
-
-def _option(where, name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{where}: {name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _dilate(x, steps):
-    """x with step - 1 zeros between neighbours along each axis of `steps` (axis: step)."""
-    if all(step == 1 for step in steps.values()):
-        return x
-    shape = tuple((n - 1) * steps.get(k, 1) + 1 for k, n in enumerate(x.shape))
-    out = np.zeros(shape, dtype=x.dtype)
-    out[tuple(slice(None, None, steps.get(k, 1)) for k in range(x.ndim))] = x
-    return out
-
-
-def _span(start, step, count):
-    """The slice of `count` entries start, start + step, ... (step may be negative)."""
-    stop = start + step * (count - 1)
-    return slice(start, None if stop + (1 if step > 0 else -1) < 0 else stop + (1 if step > 0 else -1), step)
-
-
-def _fit(first, stop, step, offset, extent):
-    """Narrow first <= v < stop to the v for which 0 <= offset + step * v < extent."""
-    if step > 0:
-        low, high = -(offset // step), (extent - 1 - offset) // step
-    else:
-        low, high = -((extent - 1 - offset) // -step), offset // -step
-    return max(first, low), min(stop, high + 1)
 
 
 def forward(a, *, size=2, stride=2):

@@ -13,6 +13,8 @@ Gradients, derived from the forward expression by `derive`:
 """
 import numpy as np
 
+from ._runtime import _bind, _pad, _span, _view
+
 RULE = "depthwise_conv2d"
 INPUTS = ("a", "w", )
 OUTPUT = "z"
@@ -20,44 +22,6 @@ GRADS = ("a", "w", )
 BACKWARD_ARGS = ("a", "w", )
 OPTIONS = {}
 
-
-def _bind(where, sizes, name, x, dims):
-    """Check that `x` is a float array of shape `dims`, binding each size name on first sight."""
-    if not isinstance(x, np.ndarray):
-        raise ValueError(f"{where}: argument {name!r} must be a NumPy array, got {type(x).__name__}")
-    if x.dtype.kind != "f":
-        raise ValueError(f"{where}: argument {name!r} must have a float dtype, got {x.dtype}")
-    expected = tuple(sizes.get(d, d) for d in dims)
-    if x.ndim == len(dims):
-        for d, got in zip(dims, x.shape):
-            if sizes.setdefault(d, got) != got:
-                break
-        else:
-            return
-    shown = ", ".join(dims)
-    raise ValueError(f"{where}: argument {name!r} expected shape ({shown}) = {expected}, "
-                     f"got {x.shape}")
-
-
-def _pad(x, widths):
-    """x with zeros around it: widths[k] = (before, after) along axis k."""
-    if all(a == 0 and b == 0 for a, b in widths):
-        return x
-    return np.pad(x, widths)
-
-
-def _span(start, step, count):
-    """The slice of `count` entries start, start + step, ... (step may be negative)."""
-    stop = start + step * (count - 1)
-    return slice(start, None if stop + (1 if step > 0 else -1) < 0 else stop + (1 if step > 0 else -1), step)
-
-
-def _view(x, start, axes):
-    """A view of x from index `start`, one axis per (axis of x, step, count) in `axes`."""
-    base = x[tuple(slice(i, None) for i in start)]  # negative steps read back into x
-    shape = tuple(count for _, _, count in axes)
-    strides = tuple(x.strides[k] * step for k, step, _ in axes)
-    return np.lib.stride_tricks.as_strided(base, shape, strides, writeable=False)
 
 
 def forward(a, w):

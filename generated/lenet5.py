@@ -15,12 +15,13 @@ Layers (input (N, 1, 32, 32)):
     f6_tanh: (N, 84)
     OUTPUT: dense 10: (N, 10)
 
-Built from the generated kernels; each backward call passes exactly the arrays that kernel's
-derived gradient reads (its BACKWARD_ARGS). Heads: cross_entropy, mse.
+Lowered as one module by `derive.netlower` from each rule's forward expression and its derived
+gradients: activations stored batch-last, (C, H, W, N) and (J, N), the input transposed once; window sums as one matrix product each; the backward pass reads
+exactly the forward arrays its formulas name (SAVED). Heads: cross_entropy, mse.
 """
 import numpy as np
 
-from . import avgpool2d, conv2d, dense, flatten, mse, softmax_cross_entropy, tanh
+from ._runtime import _fit, _span, Workspace
 
 PARAMS = {
     "c1_w": (6, 1, 5, 5),
@@ -38,6 +39,8 @@ LOSSES = ("cross_entropy", "mse", )
 INPUT_SHAPE = (1, 32, 32)
 CLASSES = 10
 FAN_IN = {"c1_w": 25, "c3_w": 150, "c5_w": 400, "f6_w": 120, "out_w": 84, }
+# the forward arrays the derived backward formulas read
+SAVED = ("h1", "h4", "h6", "h8", "h10", "h2_cols", "x_cols", )
 
 
 class LeNet5:
@@ -54,6 +57,7 @@ class LeNet5:
         if loss not in LOSSES:
             raise ValueError(f"LeNet5: loss must be one of {LOSSES}, got {loss!r}")
         self.loss = loss
+        self._workspace = Workspace()  # arrays reused from step to step
         rng = np.random.default_rng(seed)
         self.params = {}
         for key, shape in PARAMS.items():
@@ -79,29 +83,102 @@ class LeNet5:
             raise ValueError(f"LeNet5: y must be {n} integer labels, got {y.dtype} {y.shape}")
         if n and (y.min() < 0 or y.max() >= CLASSES):
             raise ValueError(f"LeNet5: labels must lie in 0..{CLASSES - 1}")
-        onehot = np.zeros((n, CLASSES), dtype=self.dtype)
-        onehot[np.arange(n), y] = 1
+        onehot = np.zeros((CLASSES, n), dtype=self.dtype)  # (CLASSES, N)
+        onehot[y, np.arange(n)] = 1
         return onehot
 
     def _forward(self, x):
+        """The class scores (CLASSES, N) and the arrays SAVED for the backward pass."""
         p = self.params
-        h0 = conv2d.forward(x, p["c1_w"], p["c1_b"])  # C1: convolution 5x5 -> 6 maps: (N, 6, 28, 28)
-        h1 = tanh.forward(h0.reshape(len(x), -1)).reshape(h0.shape)  # c1_tanh: (N, 6, 28, 28)
-        h2 = avgpool2d.forward(h1, size=2, stride=2)  # S2: average pooling 2x2: (N, 6, 14, 14)
-        h3 = conv2d.forward(h2, p["c3_w"], p["c3_b"])  # C3: convolution 5x5 -> 16 maps: (N, 16, 10, 10)
-        h4 = tanh.forward(h3.reshape(len(x), -1)).reshape(h3.shape)  # c3_tanh: (N, 16, 10, 10)
-        h5 = avgpool2d.forward(h4, size=2, stride=2)  # S4: average pooling 2x2: (N, 16, 5, 5)
-        h6 = flatten.forward(h5)  # flatten 16x5x5 -> 400: (N, 400)
-        h7 = dense.forward(h6, p["c5_w"], p["c5_b"])  # C5: dense 120: (N, 120)
-        h8 = tanh.forward(h7)  # c5_tanh: (N, 120)
-        h9 = dense.forward(h8, p["f6_w"], p["f6_b"])  # F6: dense 84: (N, 84)
-        h10 = tanh.forward(h9)  # f6_tanh: (N, 84)
-        h11 = dense.forward(h10, p["out_w"], p["out_b"])  # OUTPUT: dense 10: (N, 10)
-        return {"h0": h0, "h1": h1, "h2": h2, "h3": h3, "h4": h4, "h5": h5, "h6": h6, "h7": h7, "h8": h8, "h9": h9, "h10": h10, "h11": h11}
+        ws = self._workspace
+        c1_b = p["c1_b"]
+        c1_w = p["c1_w"]
+        c3_b = p["c3_b"]
+        c3_w = p["c3_w"]
+        c5_b = p["c5_b"]
+        c5_w = p["c5_w"]
+        f6_b = p["f6_b"]
+        f6_w = p["f6_w"]
+        out_b = p["out_b"]
+        out_w = p["out_w"]
+        N = x.shape[0]
+        x = np.ascontiguousarray(x.transpose(1, 2, 3, 0))  # (1, 32, 32, N)
+
+        # C1: convolution 5x5 -> 6 maps — rule conv2d: (N, 6, 28, 28)
+        # z[n,o,i,j] = b[o] + Σ_{c,u,v}(a[n, c, -P + i*s + u, -P + j*s + v]*w[o, c, u, v])
+        x_cols = ws.empty("x_cols", (1, 5, 5, 28, 28, N), x.dtype)
+        for u in range(5):
+            for v in range(5):
+                x_cols[:, u, v] = x[:, _span(u, 1, 28), _span(v, 1, 28)]
+        c1_f0 = np.matmul(c1_w.reshape(6, 25), x_cols.reshape(25, 784*N), out=ws.empty("c1_f0", (6, 784*N), np.result_type(c1_w, x_cols))).reshape(6, 28, 28, N)
+        h0 = c1_b[:, None, None, None] + c1_f0  # (6, 28, 28, N)
+
+        # c1_tanh — rule tanh: (N, 6, 28, 28)
+        # a[n,j] = tanh(z[n, j])
+        h1 = np.tanh(h0)  # (6, 28, 28, N)
+
+        # S2: average pooling 2x2 — rule avgpool2d: (N, 6, 14, 14)
+        # z[n,c,i,j] = Σ_{u,v}(a[n, c, i*s + u, j*s + v])/k**2
+        s2_f0 = ws.zeros("s2_f0", (6, 14, 14, N), np.result_type(h1))
+        for u in range(2):
+            for v in range(2):
+                s2_f0 += (h1[:, _span(u, 2, 14), _span(v, 2, 14)])
+        h2 = (1/4)*s2_f0  # (6, 14, 14, N)
+
+        # C3: convolution 5x5 -> 16 maps — rule conv2d: (N, 16, 10, 10)
+        # z[n,o,i,j] = b[o] + Σ_{c,u,v}(a[n, c, -P + i*s + u, -P + j*s + v]*w[o, c, u, v])
+        h2_cols = ws.empty("h2_cols", (6, 5, 5, 10, 10, N), h2.dtype)
+        for u in range(5):
+            for v in range(5):
+                h2_cols[:, u, v] = h2[:, _span(u, 1, 10), _span(v, 1, 10)]
+        c3_f0 = np.matmul(c3_w.reshape(16, 150), h2_cols.reshape(150, 100*N), out=ws.empty("c3_f0", (16, 100*N), np.result_type(c3_w, h2_cols))).reshape(16, 10, 10, N)
+        h3 = c3_b[:, None, None, None] + c3_f0  # (16, 10, 10, N)
+
+        # c3_tanh — rule tanh: (N, 16, 10, 10)
+        # a[n,j] = tanh(z[n, j])
+        h4 = np.tanh(h3)  # (16, 10, 10, N)
+
+        # S4: average pooling 2x2 — rule avgpool2d: (N, 16, 5, 5)
+        # z[n,c,i,j] = Σ_{u,v}(a[n, c, i*s + u, j*s + v])/k**2
+        s4_f0 = ws.zeros("s4_f0", (16, 5, 5, N), np.result_type(h4))
+        for u in range(2):
+            for v in range(2):
+                s4_f0 += (h4[:, _span(u, 2, 5), _span(v, 2, 5)])
+        h5 = (1/4)*s4_f0  # (16, 5, 5, N)
+
+        # flatten 16x5x5 -> 400 — rule flatten: (N, 400)
+        # z[n,c,y,x] = a[n, c, y, x]
+        h6 = h5  # (16, 5, 5, N)
+        h6 = h6.reshape(400, N)  # stored (400, N)
+
+        # C5: dense 120 — rule dense: (N, 120)
+        # z[n,j] = b[j] + Σ_{i}(W[j, i]*a[n, i])
+        c5_f0 = c5_w @ h6  # (120, N)
+        h7 = c5_b[:, None] + c5_f0  # (120, N)
+
+        # c5_tanh — rule tanh: (N, 120)
+        # a[n,j] = tanh(z[n, j])
+        h8 = np.tanh(h7)  # (120, N)
+
+        # F6: dense 84 — rule dense: (N, 84)
+        # z[n,j] = b[j] + Σ_{i}(W[j, i]*a[n, i])
+        f6_f0 = f6_w @ h8  # (84, N)
+        h9 = f6_b[:, None] + f6_f0  # (84, N)
+
+        # f6_tanh — rule tanh: (N, 84)
+        # a[n,j] = tanh(z[n, j])
+        h10 = np.tanh(h9)  # (84, N)
+
+        # OUTPUT: dense 10 — rule dense: (N, 10)
+        # z[n,j] = b[j] + Σ_{i}(W[j, i]*a[n, i])
+        out_f0 = out_w @ h10  # (10, N)
+        h11 = out_b[:, None] + out_f0  # (10, N)
+        return h11, {"h1": h1, "h4": h4, "h6": h6, "h8": h8, "h10": h10, "h2_cols": h2_cols, "x_cols": x_cols}
 
     def forward(self, x):
         """Class scores (N, 10): the output layer before the loss head."""
-        return self._forward(self._input(x))["h11"]
+        scores, _ = self._forward(self._input(x))
+        return np.ascontiguousarray(scores.T)
 
     def predict(self, x):
         """The class with the highest score, (N,) int."""
@@ -110,66 +187,159 @@ class LeNet5:
     def loss_and_grads(self, x, y):
         """The batch loss and its gradient for every parameter, keyed like `params`."""
         x = self._input(x)
-        onehot = self._onehot(y, len(x))
-        h = self._forward(x)
-        h["x"] = x
+        N = x.shape[0]
+        onehot = self._onehot(y, N)
+        h11, saved = self._forward(x)
+        h1 = saved["h1"]
+        h4 = saved["h4"]
+        h6 = saved["h6"]
+        h8 = saved["h8"]
+        h10 = saved["h10"]
+        h2_cols = saved["h2_cols"]
+        x_cols = saved["x_cols"]
         p = self.params
-        grads = {}
+        ws = self._workspace
+        c3_w = p["c3_w"]
+        c5_w = p["c5_w"]
+        f6_w = p["f6_w"]
+        out_w = p["out_w"]
         if self.loss == "cross_entropy":
-            loss = softmax_cross_entropy.forward(h["h11"], onehot)
-            g = softmax_cross_entropy.backward(1.0, h["h11"], onehot)["z"]
+            # softmax_cross_entropy: cross-entropy of softmax(z) against a one-hot label, on logits
+            # J = Σ_{n}(-Σ_{k}(log(exp(z[n, k])/Σ_{m}(exp(z[n, m])))*y[n, k]))/N
+            cross_entropy0_f0 = h11.max(axis=0)  # (N,)
+            cross_entropy0_f1 = (np.exp(-cross_entropy0_f0 + h11)).sum(axis=0)  # (N,)
+            cross_entropy0_f2 = -((np.einsum('nk,nk->n', -cross_entropy0_f0[:, None] + h11.T - np.log(cross_entropy0_f1[:, None]), onehot.T, optimize=True)).sum())  # ()
+            loss = cross_entropy0_f2/N  # ()
+            # dJ/dz[n',m'] = g*(exp(z[n', m'])/Σ_{m}(exp(z[n', m])) - y[n', m'])/N
+            cross_entropy0_dz0 = h11.max(axis=0)  # (N,)
+            cross_entropy0_dz1 = (np.exp(-cross_entropy0_dz0[:, None] + h11.T)).sum(axis=1)  # (N,)
+            g_h11 = (-onehot + np.exp(-cross_entropy0_dz0 + h11)/cross_entropy0_dz1)/N  # (10, N)
         elif self.loss == "mse":
-            mse_a = tanh.forward(h["h11"])
-            loss = mse.forward(mse_a, onehot)
-            g = mse.backward(1.0, mse_a, onehot)["a"]
-            g = tanh.backward(g, mse_a)["z"]
-        # OUTPUT: dense 10
-        d = dense.backward(g, h["h10"], p["out_w"], wrt=("W", "b", "a", ))
-        grads["out_w"] = d["W"]
-        grads["out_b"] = d["b"]
-        g = d["a"]
-        # f6_tanh
-        d = tanh.backward(g, h["h10"], wrt=("z", ))
-        g = d["z"]
-        # F6: dense 84
-        d = dense.backward(g, h["h8"], p["f6_w"], wrt=("W", "b", "a", ))
-        grads["f6_w"] = d["W"]
-        grads["f6_b"] = d["b"]
-        g = d["a"]
-        # c5_tanh
-        d = tanh.backward(g, h["h8"], wrt=("z", ))
-        g = d["z"]
-        # C5: dense 120
-        d = dense.backward(g, h["h6"], p["c5_w"], wrt=("W", "b", "a", ))
-        grads["c5_w"] = d["W"]
-        grads["c5_b"] = d["b"]
-        g = d["a"]
-        # flatten 16x5x5 -> 400
-        d = flatten.backward(g, h["h5"], wrt=("a", ))
-        g = d["a"]
-        # S4: average pooling 2x2
-        d = avgpool2d.backward(g, h["h4"], size=2, stride=2, wrt=("a", ))
-        g = d["a"]
-        # c3_tanh
-        d = tanh.backward(g.reshape(len(x), -1), h["h4"].reshape(len(x), -1), wrt=("z", ))
-        d = {key: value.reshape(h["h3"].shape) for key, value in d.items()}
-        g = d["z"]
-        # C3: convolution 5x5 -> 16 maps
-        d = conv2d.backward(g, h["h2"], p["c3_w"], wrt=("w", "b", "a", ))
-        grads["c3_w"] = d["w"]
-        grads["c3_b"] = d["b"]
-        g = d["a"]
-        # S2: average pooling 2x2
-        d = avgpool2d.backward(g, h["h1"], size=2, stride=2, wrt=("a", ))
-        g = d["a"]
-        # c1_tanh
-        d = tanh.backward(g.reshape(len(x), -1), h["h1"].reshape(len(x), -1), wrt=("z", ))
-        d = {key: value.reshape(h["h0"].shape) for key, value in d.items()}
-        g = d["z"]
-        # C1: convolution 5x5 -> 6 maps
-        d = conv2d.backward(g, h["x"], p["c1_w"], wrt=("w", "b", ))
-        grads["c1_w"] = d["w"]
-        grads["c1_b"] = d["b"]
+            # tanh: hyperbolic tangent
+            # a[n,j] = tanh(z[n, j])
+            mse_a = np.tanh(h11)  # (10, N)
+            # mse: mean squared error, averaged over the batch
+            # J = Σ_{n}(Σ_{k}((-a[n, k] + y[n, k])**2)/2)/N
+            mse1_f0 = (1/2) * (((-mse_a + onehot)**2).sum(axis=0)).sum()  # ()
+            loss = mse1_f0/N  # ()
+            # dJ/da[n',k'] = g*(a[n', k'] - y[n', k'])/N
+            g_mse_a = (mse_a - onehot)/N  # (10, N)
+            # dJ/dz[n',j'] = (1 - a[n', j']**2)*g[n', j']
+            g_h11 = g_mse_a*(1 - mse_a**2)  # (10, N)
+        else:
+            raise ValueError(f"LeNet5: unknown loss {self.loss!r}")
+
+        # OUTPUT: dense 10 — rule dense
+        # dJ/da[n',i'] = Σ_{j}(W[j, i']*g[n', j])
+        g_h10 = out_w.T @ g_h11  # (84, N)
+        # dJ/dW[j',i'] = Σ_{n}(a[n, i']*g[n, j'])
+        grad_out_w = g_h11 @ h10.T  # (10, 84)
+        # dJ/db[j'] = Σ_{n}(g[n, j'])
+        grad_out_b = g_h11.sum(axis=1)  # (10,)
+
+        # f6_tanh — rule tanh
+        # dJ/dz[n',j'] = (1 - a[n', j']**2)*g[n', j']
+        g_h9 = g_h10*(1 - h10**2)  # (84, N)
+
+        # F6: dense 84 — rule dense
+        # dJ/da[n',i'] = Σ_{j}(W[j, i']*g[n', j])
+        g_h8 = f6_w.T @ g_h9  # (120, N)
+        # dJ/dW[j',i'] = Σ_{n}(a[n, i']*g[n, j'])
+        grad_f6_w = g_h9 @ h8.T  # (84, 120)
+        # dJ/db[j'] = Σ_{n}(g[n, j'])
+        grad_f6_b = g_h9.sum(axis=1)  # (84,)
+
+        # c5_tanh — rule tanh
+        # dJ/dz[n',j'] = (1 - a[n', j']**2)*g[n', j']
+        g_h7 = g_h8*(1 - h8**2)  # (120, N)
+
+        # C5: dense 120 — rule dense
+        # dJ/da[n',i'] = Σ_{j}(W[j, i']*g[n', j])
+        g_h6 = c5_w.T @ g_h7  # (400, N)
+        # dJ/dW[j',i'] = Σ_{n}(a[n, i']*g[n, j'])
+        grad_c5_w = g_h7 @ h6.T  # (120, 400)
+        # dJ/db[j'] = Σ_{n}(g[n, j'])
+        grad_c5_b = g_h7.sum(axis=1)  # (120,)
+
+        # flatten 16x5x5 -> 400 — rule flatten
+        # dJ/da[n',c',y',x'] = g[n', c', y', x']
+        g_h6 = g_h6.reshape(16, 5, 5, N)
+        g_h5 = g_h6  # (16, 5, 5, N)
+
+        # S4: average pooling 2x2 — rule avgpool2d
+        # dJ/da[n',c',p,q] = Σ_{u,v}(Piecewise((g[n', c', (p - u)/s, (q - v)/s]/k**2, Eq(Mod(p - u, s), 0) & Eq(Mod(q - v, s), 0)), (0, True)))
+        s4_da0 = ws.zeros("s4_da0", (16, 10, 10, N), np.result_type(g_h5))
+        for u in range(2):
+            for v in range(2):
+                pg0, pg1 = _fit(0, 5, 2, u, 10)
+                qg0, qg1 = _fit(0, 5, 2, v, 10)
+                if pg0 >= pg1:
+                    continue
+                if qg0 >= qg1:
+                    continue
+                s4_da0[:, _span(2*pg0 + u, 2, pg1 - pg0), _span(2*qg0 + v, 2, qg1 - qg0)] += g_h5[:, pg0:pg1, qg0:qg1]
+        g_h4 = (1/4)*s4_da0  # (16, 10, 10, N)
+
+        # c3_tanh — rule tanh
+        # dJ/dz[n',j'] = (1 - a[n', j']**2)*g[n', j']
+        g_h3 = g_h4*(1 - h4**2)  # (16, 10, 10, N)
+
+        # C3: convolution 5x5 -> 16 maps — rule conv2d
+        # dJ/da[n',c',p,q] = Σ_{o,u,v}(Piecewise((g[n', o, (P + p - u)/s, (P + q - v)/s]*w[o, c', u, v], Eq(Mod(P + p - u, s), 0) & Eq(Mod(P + q - v, s), 0)), (0, True)))
+        c3_da0_cols = np.matmul(c3_w.reshape(16, 150).T, g_h3.reshape(16, 100*N), out=ws.empty("c3_da0_cols", (150, 100*N), np.result_type(c3_w, g_h3))).reshape(6, 5, 5, 10, 10, N)
+        c3_da0 = ws.zeros("c3_da0", (6, 14, 14, N), np.result_type(c3_w, g_h3))
+        for u in range(5):
+            for v in range(5):
+                pg0, pg1 = _fit(0, 10, 1, u, 14)
+                qg0, qg1 = _fit(0, 10, 1, v, 14)
+                if pg0 >= pg1:
+                    continue
+                if qg0 >= qg1:
+                    continue
+                c3_da0[:, _span(pg0 + u, 1, pg1 - pg0), _span(qg0 + v, 1, qg1 - qg0)] += c3_da0_cols[:, u, v, pg0:pg1, qg0:qg1]
+        g_h2 = c3_da0  # (6, 14, 14, N)
+        # dJ/dw[o',c',u',v'] = Σ_{n,i,j}(a[n, c', -P + i*s + u', -P + j*s + v']*g[n, o', i, j])
+        c3_dw0 = np.tensordot(g_h3, h2_cols, axes=([1, 2, 3], [3, 4, 5]))
+        grad_c3_w = c3_dw0  # (16, 6, 5, 5)
+        # dJ/db[o'] = Σ_{n,i,j}(g[n, o', i, j])
+        grad_c3_b = g_h3.sum(axis=(3, 1, 2))  # (16,)
+
+        # S2: average pooling 2x2 — rule avgpool2d
+        # dJ/da[n',c',p,q] = Σ_{u,v}(Piecewise((g[n', c', (p - u)/s, (q - v)/s]/k**2, Eq(Mod(p - u, s), 0) & Eq(Mod(q - v, s), 0)), (0, True)))
+        s2_da0 = ws.zeros("s2_da0", (6, 28, 28, N), np.result_type(g_h2))
+        for u in range(2):
+            for v in range(2):
+                pg0, pg1 = _fit(0, 14, 2, u, 28)
+                qg0, qg1 = _fit(0, 14, 2, v, 28)
+                if pg0 >= pg1:
+                    continue
+                if qg0 >= qg1:
+                    continue
+                s2_da0[:, _span(2*pg0 + u, 2, pg1 - pg0), _span(2*qg0 + v, 2, qg1 - qg0)] += g_h2[:, pg0:pg1, qg0:qg1]
+        g_h1 = (1/4)*s2_da0  # (6, 28, 28, N)
+
+        # c1_tanh — rule tanh
+        # dJ/dz[n',j'] = (1 - a[n', j']**2)*g[n', j']
+        g_h0 = g_h1*(1 - h1**2)  # (6, 28, 28, N)
+
+        # C1: convolution 5x5 -> 6 maps — rule conv2d
+        # dJ/dw[o',c',u',v'] = Σ_{n,i,j}(a[n, c', -P + i*s + u', -P + j*s + v']*g[n, o', i, j])
+        c1_dw0 = np.tensordot(g_h0, x_cols, axes=([1, 2, 3], [3, 4, 5]))
+        grad_c1_w = c1_dw0  # (6, 1, 5, 5)
+        # dJ/db[o'] = Σ_{n,i,j}(g[n, o', i, j])
+        grad_c1_b = g_h0.sum(axis=(3, 1, 2))  # (6,)
+        grads = {
+            "c1_w": grad_c1_w,
+            "c1_b": grad_c1_b,
+            "c3_w": grad_c3_w,
+            "c3_b": grad_c3_b,
+            "c5_w": grad_c5_w,
+            "c5_b": grad_c5_b,
+            "f6_w": grad_f6_w,
+            "f6_b": grad_f6_b,
+            "out_w": grad_out_w,
+            "out_b": grad_out_b,
+        }
         return float(loss), grads
 
     def save(self, path):

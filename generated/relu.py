@@ -11,6 +11,8 @@ Gradients, derived from the forward expression by `derive`:
 """
 import numpy as np
 
+from ._runtime import _bind
+
 RULE = "relu"
 INPUTS = ("z", )
 OUTPUT = "a"
@@ -18,23 +20,6 @@ GRADS = ("z", )
 BACKWARD_ARGS = ("z", )
 OPTIONS = {}
 
-
-def _bind(where, sizes, name, x, dims):
-    """Check that `x` is a float array of shape `dims`, binding each size name on first sight."""
-    if not isinstance(x, np.ndarray):
-        raise ValueError(f"{where}: argument {name!r} must be a NumPy array, got {type(x).__name__}")
-    if x.dtype.kind != "f":
-        raise ValueError(f"{where}: argument {name!r} must have a float dtype, got {x.dtype}")
-    expected = tuple(sizes.get(d, d) for d in dims)
-    if x.ndim == len(dims):
-        for d, got in zip(dims, x.shape):
-            if sizes.setdefault(d, got) != got:
-                break
-        else:
-            return
-    shown = ", ".join(dims)
-    raise ValueError(f"{where}: argument {name!r} expected shape ({shown}) = {expected}, "
-                     f"got {x.shape}")
 
 
 def forward(z):

@@ -20,7 +20,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from derive.render import render_kernel, write  # noqa: E402
+from derive.render import load_generated, render_kernel, write  # noqa: E402
 from derive.rules import RULES  # noqa: E402
 from derive.strategy import Strategy  # noqa: E402
 
@@ -31,10 +31,7 @@ STRATEGIES = {"auto": Strategy(window="auto"), "offsets": Strategy(window="offse
 def load(folder: Path, name: str, strategy: Strategy):
     path = folder / f"{name}.py"
     write(path, render_kernel(RULES[name], strategy))
-    spec = importlib.util.spec_from_file_location(f"bench_{path.parent.name}_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_generated(folder, name)
 
 
 def peak_bytes(fn) -> int:

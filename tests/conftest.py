@@ -18,11 +18,9 @@ def kernel_module(name: str, folder: Path | None = None):
     """The generated module of rule `name`, from generated/ or from `folder`."""
     if folder is None:
         return importlib.import_module(f"generated.{name}")
-    spec = importlib.util.spec_from_file_location(f"_kernel_{name}_{abs(hash(folder))}",
-                                                  folder / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from derive.render import load_generated
+
+    return load_generated(folder, name)
 
 
 def option_values(rule, **given) -> dict:

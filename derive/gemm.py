@@ -1,0 +1,264 @@
+"""Window sums as one matrix product each: a patch matrix (im2col) or a contraction scattered back.
+
+Both come from the affine index expressions of a window sum, never from a layer:
+
+- patches: the windowed read `a[c, s*i + u - P, s*j + v - P, n]` is copied once into a patch array
+  with an axis per index variable, `a_cols[c, u, v, i, j, n]` (kernel offsets first, positions
+  last), and the sum is one contraction of it with the other read. A weight gradient reads the
+  same patches as the forward (same array, same index expressions), so a lowering that is given a
+  `shared` registry builds them once and the network keeps them as a saved tensor.
+- scatter: a read at a solved index `g[o, (p + P - u)/s, ...]` is read at its own index instead,
+  `g[o, i, ...]` (p = s*i - P + u), the rest of the sum contracted over everything but the kernel
+  offsets, and the result added into place at the positions p that index reaches (col2im).
+
+`Strategy.window_for` picks between them from the size of the temporary each needs.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from .printing import size_code
+
+
+def _py(sym: sp.Symbol) -> str:
+    return sym.name.replace("'", "_")
+
+
+def _plain(axes) -> bool:
+    return all(len(c) == 1 and next(iter(c.values())) == 1 and const == 0 and den == 1
+               for c, const, den in axes)
+
+
+def volume(low, axes) -> sp.Expr:
+    return sp.Mul(*[low.extent[a] for a in axes])
+
+
+# -- patches (im2col) ----------------------------------------------------------------------------
+def patch_plan(low, parsed, loops):
+    """(windowed read, its axes, patch axes) when the sum is a contraction of one read whose axes
+    mix a position and a kernel offset with reads at plain indices; else None."""
+    windowed = [(r, ax) for r, ax in parsed if any(len(c) == 2 for c, _, _ in ax)]
+    if len(parsed) != 2 or len(windowed) != 1:
+        return None
+    read, axes = windowed[0]
+    if any(not _plain(ax) for r, ax in parsed if r is not read):
+        return None
+    front, offsets, back, mixed = [], [], [], False
+    for coeffs, _, den in axes:
+        if den != 1:
+            return None
+        if len(coeffs) == 2:
+            loop = [v for v in coeffs if v in loops]
+            if len(loop) != 1:
+                return None
+            mixed = True
+            offsets.append(loop[0])
+            back.append(next(v for v in coeffs if v not in loops))
+        elif coeffs:
+            (back if mixed else front).append(next(iter(coeffs)))
+    return read, axes, (*front, *offsets, *back)
+
+
+def lower_patches(low, plan, loops, other, bound, keep, scale: str, name: str) -> list[str]:
+    """Lines building (or reusing) the patch array and the one contraction of the window sum."""
+    from .windows import _pad_widths
+
+    read, axes, patch_axes = plan
+    base = str(read.base.label)
+    source, (widths, lows) = base, _pad_widths(low, read, axes)
+    build = []
+    if widths:
+        source = f"{base}_padded"
+        build.append(f"{source} = _pad({base}, ({widths},))")
+    names = {v: v.name.rstrip("'") for v in loops}  # the forward's and a gradient's share code
+    slots = []
+    for (coeffs, const, _), size, pad in zip(axes, low.shapes[base], lows):
+        start = const + pad + sum(coeffs[v] * sp.Symbol(names[v]) for v in coeffs if v in loops)
+        vec = [v for v in coeffs if v not in loops]
+        if not vec:
+            slots.append(low.print_scalar(start))
+            continue
+        (v,) = vec
+        whole = start == 0 and coeffs[v] == 1 and sp.simplify(low.extent[v] - size) == 0
+        slots.append(":" if whole else
+                     f"_span({low.print_scalar(start)}, {low.print_scalar(coeffs[v])}, "
+                     f"{size_code(low.extent[v])})")
+    while slots and slots[-1] == ":":
+        slots.pop()
+    view = f"{source}[{', '.join(slots)}]" if slots else source
+    target = [names[v] if v in loops else ":" for v in patch_axes]
+    while target and target[-1] == ":":
+        target.pop()
+    low._canon(patch_axes)
+    build.append(f"COLS = {low.alloc('COLS', patch_axes, f'{base}.dtype', zero=False)}")
+    depth = ""
+    for v in sorted(loops, key=patch_axes.index):
+        build.append(f"{depth}for {names[v]} in range({size_code(low.extent[v])}):")
+        depth += "    "
+    build.append(f"{depth}COLS[{', '.join(target)}] = {view}")
+    key = (base, tuple(build))
+    shared = low.shared if low.shared is not None else {}
+    lines = []
+    if key in shared:
+        cols = shared[key]
+    else:
+        cols, taken = f"{base}_cols", set(shared.values())
+        while cols in taken:
+            cols += "_"
+        shared[key] = cols
+        lines = [line.replace("COLS", cols) for line in build]
+    low._canon(patch_axes)
+    views = [(cols, tuple(patch_axes)), other]
+    if keep and keep[0] not in patch_axes:
+        views.reverse()
+    return lines + _contract_natural(low, views, bound, keep, scale, name)
+
+
+def _contract_natural(low, views, bound, keep, scale: str, name: str) -> list[str]:
+    """`name = contraction` in the contraction's own axis order, then transposed into `keep`."""
+    natural = tuple(dict.fromkeys(a for _, ax in views for a in ax if a not in bound))
+    summed = [a for a in low.order if a in bound]
+    code = None if scale else _matmul_into(low, views, summed, natural, name)
+    lines = [f"{name} = {code or scale + low._contract(views, summed, natural)}"]
+    if natural != keep:
+        lines.append(f"{name} = np.transpose({name}, {tuple(natural.index(a) for a in keep)})")
+    return lines
+
+
+def _matmul_into(low, views, summed, natural, name: str) -> str | None:
+    """A two-operand contraction as one `np.matmul` of 2-D views written into a workspace array
+    (`Strategy.workspaces`, for a result whose size involves the batch); else None."""
+    if not low.strategy.workspaces or len(views) != 2 or not summed:
+        return None
+    if all(sp.sympify(low.extent[a]).is_number for a in natural):
+        return None
+    (ca, ax_a), (cb, ax_b) = views
+    inner = tuple(a for a in ax_a if a in summed)
+    free_a = tuple(a for a in ax_a if a not in summed)
+    free_b = tuple(b for b in ax_b if b not in summed)
+    if inner != tuple(b for b in ax_b if b in summed) or natural != free_a + free_b:
+        return None
+    m, k, n = (size_code(sp.Mul(*[low.extent[a] for a in group]))
+               for group in (free_a, inner, free_b))
+    forms = {free_a + inner: f"{ca}.reshape({m}, {k})", inner + free_a: f"{ca}.reshape({k}, {m}).T"}
+    left = forms.get(tuple(ax_a))
+    forms = {inner + free_b: f"{cb}.reshape({k}, {n})", free_b + inner: f"{cb}.reshape({n}, {k}).T"}
+    right = forms.get(tuple(ax_b))
+    if left is None or right is None:
+        return None
+    out = f'ws.empty("{name}", ({m}, {n}), np.result_type({ca}, {cb}))'
+    dims = ", ".join(size_code(low.extent[a]) for a in natural)
+    return f"np.matmul({left}, {right}, out={out}).reshape({dims})"
+
+
+# -- scatter (col2im) ----------------------------------------------------------------------------
+def scatter_plan(low, parsed, loops, bound, keep):
+    """(read, {axis: (position, fresh index, step, offset)}) when one read is at solved indices
+    `(c_p p + Σ c_u u + d) / m` with c_p = ±1, p kept and read nowhere else, u kernel offsets;
+    the other reads plain. Else None."""
+    solved = [(r, ax) for r, ax in parsed if not _plain(ax)]
+    if len(solved) != 1:
+        return None
+    read, axes = solved[0]
+    others = [(r, ax) for r, ax in parsed if r is not read]
+    if any(not _plain(ax) for _, ax in others):
+        return None
+    base = str(read.base.label)
+    plan = {}
+    for k, (coeffs, const, den) in enumerate(axes):
+        vec = [v for v in coeffs if v not in loops]
+        if not coeffs:
+            return None  # a fixed position: no index of the read's own to reach it by
+        if _plain([(coeffs, const, den)]) and not set(coeffs) & set(loops):
+            continue
+        if len(vec) != 1 or abs(coeffs[vec[0]]) != 1 or vec[0] in bound or vec[0] not in keep:
+            return None
+        p = vec[0]
+        uses = sum(p in c for r, ax in parsed for c, _, _ in ax)
+        if uses != 1:
+            return None
+        c_p = coeffs[p]
+        rest = const + sum(c * v for v, c in coeffs.items() if v != p)
+        fresh = sp.Symbol(f"{_py(p)}{base[0]}", integer=True)  # the index of `base` reaching p
+        # index = (c_p p + rest) / m = fresh  =>  p = c_p m fresh - c_p rest
+        plan[k] = (p, fresh, c_p * den, -c_p * rest)
+    if not plan:
+        return None
+    return read, plan
+
+
+def scatter_cost(low, parsed, plan, loops, bound):
+    read, moves = plan
+    axes = set(loops)
+    for r, ax in parsed:
+        for k, (coeffs, _, _) in enumerate(ax):
+            if r is read and k in moves:
+                axes.add(moves[k][1])
+            else:
+                axes |= set(coeffs)
+    sizes = {fresh: low.shapes[str(read.base.label)][k] for k, (_, fresh, _, _) in moves.items()}
+    return sp.Mul(*[sizes.get(a, low.extent.get(a, 1)) for a in axes if a not in bound or a in loops])
+
+
+def lower_scatter(low, parsed, plan, loops, bound, keep, scale: str, name: str):
+    """The contraction over the non-offset sums at the read's own indices (one GEMM), added into
+    `name` at the positions each kernel offset reaches."""
+    read, moves = plan
+    base = str(read.base.label)
+    shape = low.shapes[base]
+    index = list(read.indices)
+    for k, (p, fresh, _, _) in moves.items():
+        low._note_extent(fresh, shape[k], str(read))
+        index[k] = fresh
+    own = tuple(index)
+    views = [low._read(r, native=True) for r, _ in parsed if r is not read]
+    views.append((base, own))
+    summed = [a for a in bound if a not in loops]
+    natural = tuple(dict.fromkeys(a for _, ax in views for a in ax if a not in summed))
+    lines = []
+    if summed or scale:
+        cols = f"{name}_cols"
+        order = [a for a in low.order if a in summed]
+        code = (None if scale else _matmul_into(low, views, order, natural, cols)) or \
+            scale + (low._contract(views, order, natural) if summed else base)
+        lines.append(f"{cols} = {code}")
+    else:
+        cols = base
+    fresh_to_p = {fresh: p for p, fresh, _, _ in moves.values()}
+    acc = tuple(fresh_to_p.get(a, a) for a in natural if a not in loops)
+    dtypes = ", ".join(sorted({str(r.base.label) for r, _ in parsed}))
+    lines.append(f"{name} = {low.alloc(name, acc, f'np.result_type({dtypes})', zero=True)}")
+    depth = ""
+    for v in loops:
+        lines.append(f"{depth}for {_py(v)} in range({size_code(low.extent[v])}):")
+        depth += "    "
+    fixed = {v: sp.Symbol(_py(v)) for v in loops}
+    ranges = {}
+    for p, fresh, step, offset in moves.values():
+        first, stop = f"{fresh}0", f"{fresh}1"
+        ranges[fresh] = (first, stop)
+        lines.append(f"{depth}{first}, {stop} = _fit(0, {size_code(low.extent[fresh])}, "
+                     f"{low.print_scalar(step)}, {low.print_scalar(offset.xreplace(fixed))}, "
+                     f"{size_code(low.extent[p])})")
+    for first, stop in ranges.values():
+        lines.append(f"{depth}if {first} >= {stop}:")
+        lines.append(f"{depth}    continue")
+    by_p = {p: (fresh, step, offset) for p, fresh, step, offset in moves.values()}
+    out_slots = []
+    for a in acc:
+        if a in by_p:
+            fresh, step, offset = by_p[a]
+            first, stop = ranges[fresh]
+            start = low.print_scalar((offset + step * sp.Symbol(first)).xreplace(fixed))
+            out_slots.append(f"_span({start}, {low.print_scalar(step)}, {stop} - {first})")
+        else:
+            out_slots.append(":")
+    in_slots = [_py(a) if a in loops else "{}:{}".format(*ranges[a]) if a in ranges else ":"
+                for a in natural]
+    for slots in (out_slots, in_slots):
+        while slots and slots[-1] == ":":
+            slots.pop()
+    lines.append(f"{depth}{name}[{', '.join(out_slots)}] += {cols}[{', '.join(in_slots)}]")
+    if acc != keep:
+        lines.append(f"{name} = np.transpose({name}, {tuple(acc.index(a) for a in keep)})")
+    return lines
