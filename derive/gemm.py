@@ -125,12 +125,10 @@ def _contract_natural(low, views, bound, keep, scale: str, name: str) -> list[st
     return lines
 
 
-def _matmul_into(low, views, summed, natural, name: str) -> str | None:
-    """A two-operand contraction as one `np.matmul` of 2-D views written into a workspace array
-    (`Strategy.workspaces`, for a result whose size involves the batch); else None."""
-    if not low.strategy.workspaces or len(views) != 2 or not summed:
-        return None
-    if all(sp.sympify(low.extent[a]).is_number for a in natural):
+def _as_2d(low, views, summed, natural):
+    """(left, right, m, k, n): a two-operand contraction as a product of 2-D views of its
+    operands, (m, k) @ (k, n), where their axes allow it without a copy; else None."""
+    if len(views) != 2 or not summed:
         return None
     (ca, ax_a), (cb, ax_b) = views
     inner = tuple(a for a in ax_a if a in summed)
@@ -138,17 +136,33 @@ def _matmul_into(low, views, summed, natural, name: str) -> str | None:
     free_b = tuple(b for b in ax_b if b not in summed)
     if inner != tuple(b for b in ax_b if b in summed) or natural != free_a + free_b:
         return None
-    m, k, n = (size_code(sp.Mul(*[low.extent[a] for a in group]))
-               for group in (free_a, inner, free_b))
-    forms = {free_a + inner: f"{ca}.reshape({m}, {k})", inner + free_a: f"{ca}.reshape({k}, {m}).T"}
-    left = forms.get(tuple(ax_a))
-    forms = {inner + free_b: f"{cb}.reshape({k}, {n})", free_b + inner: f"{cb}.reshape({n}, {k}).T"}
-    right = forms.get(tuple(ax_b))
+    m, k, n = (sp.Mul(*[low.extent[a] for a in group]) for group in (free_a, inner, free_b))
+    mc, kc, nc = map(size_code, (m, k, n))
+    left = {free_a + inner: f"{ca}.reshape({mc}, {kc})",
+            inner + free_a: f"{ca}.reshape({kc}, {mc}).T"}.get(tuple(ax_a))
+    right = {inner + free_b: f"{cb}.reshape({kc}, {nc})",
+             free_b + inner: f"{cb}.reshape({nc}, {kc}).T"}.get(tuple(ax_b))
     if left is None or right is None:
         return None
-    out = f'ws.empty("{name}", ({m}, {n}), np.result_type({ca}, {cb}))'
+    return left, right, m, k, n
+
+
+def _matmul_into(low, views, summed, natural, name: str) -> str | None:
+    """One matrix product of 2-D views: written into a workspace array when its result's size
+    involves the batch (`Strategy.workspaces`), summed over blocks of the inner dimension when
+    only that does (`Strategy.split_inner`); else None."""
+    plan = _as_2d(low, views, summed, natural)
+    if plan is None:
+        return None
+    left, right, m, k, n = plan
     dims = ", ".join(size_code(low.extent[a]) for a in natural)
-    return f"np.matmul({left}, {right}, out={out}).reshape({dims})"
+    (ca, _), (cb, _) = views
+    if low.strategy.workspaces and not (m * n).is_number:
+        out = f'ws.empty("{name}", ({size_code(m)}, {size_code(n)}), np.result_type({ca}, {cb}))'
+        return f"np.matmul({left}, {right}, out={out}).reshape({dims})"
+    if low.strategy.split_inner and (m * n).is_number and not k.is_number:
+        return f"_matmul_split({left}, {right}, {low.strategy.split_inner}).reshape({dims})"
+    return None
 
 
 # -- scatter (col2im) ----------------------------------------------------------------------------

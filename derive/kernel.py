@@ -231,7 +231,8 @@ def _fact_checks(rule: Rule, lowering) -> list[FactCheck]:
 
 def _helpers(statements: list[Statement]) -> list[str]:
     code = " ".join(_statement_code(statements))
-    return [h for h in ("_dilate", "_fit", "_pad", "_span", "_view") if h + "(" in code]
+    return [h for h in ("_dilate", "_fit", "_matmul_split", "_pad", "_span", "_view")
+            if h + "(" in code]
 
 
 @lru_cache(maxsize=None)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from .inplace import NotAChain, chain_lines
 from .printing import KernelPrinter, size_code, text
 from .ranges import extreme, provably_le
 from .stable import ReduceMax
@@ -135,12 +136,18 @@ class Lowering:
         """Code for `expr` and its axes; reductions inside become statements first."""
         if isinstance(expr, (sp.Sum, ReduceMax)):
             return self._reduction(expr)
+        swapped, axes, _ = self._leaves(expr)
+        return KernelPrinter().doprint(swapped), axes
+
+    def _leaves(self, expr: sp.Expr):
+        """`expr` with each array read and reduction replaced by a symbol named by its aligned
+        code; its axes; each such symbol's own axes."""
         leaves: dict[sp.Basic, tuple[str, tuple]] = {}
         for node in _maximal(expr):
             leaves[node] = self._read(node) if isinstance(node, sp.Indexed) else self._temp(node)
         axes = self._canon([a for _, ax in leaves.values() for a in ax])
         swap = {node: sp.Symbol(self.align(code, ax, axes)) for node, (code, ax) in leaves.items()}
-        return KernelPrinter().doprint(expr.xreplace(swap)), axes
+        return expr.xreplace(swap), axes, {swap[node]: ax for node, (_, ax) in leaves.items()}
 
     def _temp(self, node) -> tuple[str, tuple]:
         if isinstance(node, sp.Sum) and is_window(node):
@@ -225,7 +232,7 @@ class Lowering:
         spec = ",".join("".join(letters[a] for a in ax) for _, ax in arrays)
         spec += "->" + "".join(letters[a] for a in keep)
         args = ", ".join(c for c, _ in arrays)
-        opt = ", optimize=True" if self.strategy.einsum_optimize else ""
+        opt = ", optimize=True" if self.strategy.einsum_optimize and len(arrays) > 2 else ""
         return f"np.einsum('{spec}', {args}{opt})"
 
     # -- statements -----------------------------------------------------------------------------
@@ -234,6 +241,9 @@ class Lowering:
         for a, size in zip(axes_out, sizes):
             self._note_extent(a, size, target)
         self._canon(axes_out)
+        chained = self._chain(target, expr, tuple(axes_out))
+        if chained is not None:
+            return chained
         code, axes = self.lower(expr)
         missing = [a for a in axes if a not in axes_out]
         if missing:
@@ -245,6 +255,35 @@ class Lowering:
             code = self.align(_wrap(code), order, axes_out)
             code = f"np.broadcast_to({code}, ({', '.join(map(str, sizes))},))"
         st = Statement(target, code, text(expr), self.shape_text(axes_out))
+        self.statements.append(st)
+        return st
+
+
+    def _chain(self, target: str, expr: sp.Expr, axes_out: tuple) -> Statement | None:
+        """With workspaces, an elementwise result whose size involves the batch is computed by
+        a chain of ufuncs into a workspace array (`derive.inplace`); else None."""
+        if not self.strategy.workspaces or isinstance(expr, (sp.Sum, ReduceMax, sp.Indexed)):
+            return None
+        if all(sp.sympify(self.extent[a]).is_number for a in axes_out):
+            return None
+        swapped, axes, leaf_axes = self._leaves(expr)
+        if axes != axes_out:
+            return None
+        arrays = sorted({str(r.base.label) for r in expr.atoms(sp.Indexed)})
+        dtype = f"np.result_type({', '.join(arrays)})" if arrays else "float"
+        extra = []
+
+        def buffer(k):
+            extra.append(f"{target}_{k}")
+            return extra[-1]
+
+        try:
+            lines = chain_lines(swapped, leaf_axes, axes, target, buffer)
+        except NotAChain:
+            return None
+        allocs = [f"{name} = {self.alloc(name, axes, dtype, zero=False)}"
+                  for name in [target, *extra]]
+        st = Statement(target, None, text(expr), self.shape_text(axes_out), allocs + lines)
         self.statements.append(st)
         return st
 

@@ -27,7 +27,7 @@ from .lower import Lowering
 from .network import Network, _shape_text, elementwise
 from .printing import text
 from .rules import RULES
-from .stable import stabilize
+from .stable import ReduceMax, stabilize
 from .strategy import NETWORK, Strategy
 
 BATCH = sp.Symbol("N", integer=True, positive=True)
@@ -35,10 +35,13 @@ BATCH = sp.Symbol("N", integer=True, positive=True)
 
 @dataclass
 class Block:
-    """Lines of the generated module that implement one formula, with the formula as comment."""
+    """Lines of the generated module that implement one formula, with the formula as comment;
+    `flops` and `entries` (read and written) of the formula itself, in the batch size N."""
     title: str
     formula: str
     lines: list[str]
+    flops: sp.Expr = sp.Integer(0)
+    entries: sp.Expr = sp.Integer(0)
 
 
 @dataclass
@@ -156,7 +159,8 @@ def _lower_step(step: Step, rule, bound: _Layer, names: dict, wanted, k: str, sh
         lines.append(f"{target} = {target}.reshape({', '.join(map(str, stored))})"
                      f"  # stored {_dims(stored)}")
     lhs = f"{out.name}[{','.join(map(str, rule.index))}]" if out.rank else out.name
-    step.forward.append(Block(f"{rule.name}", f"{lhs} = {text(rule.expr)}", lines))
+    step.forward.append(Block(f"{rule.name}", f"{lhs} = {text(rule.expr)}", lines,
+                              *cost(expr, bound.shapes, logical)))
     upstream = names["g"]
     bound.shapes[upstream] = logical
     for t in wanted:
@@ -173,7 +177,8 @@ def _lower_step(step: Step, rule, bound: _Layer, names: dict, wanted, k: str, sh
         lines += _assign(bound, target, expr, index, bound._shape(t), t.name in bound.batched,
                          f"{k}_d{t.name.lower()}", shared)
         step.backward.append(Block(f"dJ/d{t.name}", f"dJ/d{t.name}[{','.join(map(str, gr.index))}]"
-                                   f" = {text(gr.result)}", lines))
+                                   f" = {text(gr.result)}", lines,
+                                   *cost(expr, bound.shapes, bound._shape(t))))
 
 
 def lower_network(net: Network, strategy: Strategy = NETWORK) -> dict:
@@ -222,6 +227,25 @@ def lower_network(net: Network, strategy: Strategy = NETWORK) -> dict:
     return _module_data(net, steps, heads, params, current) | {"layout": _layout(net, strategy)}
 
 
+def cost(expr: sp.Expr, shapes: dict, out_shape) -> tuple[sp.Expr, sp.Expr]:
+    """(floating-point operations, array entries read and written) of one formula: a sum costs
+    an add per term and its body's operations at every term; an elementwise operation one per
+    entry. What any implementation must at least do and move: the bound `make bench` compares
+    each block's time against."""
+    def count(e, points):
+        if isinstance(e, (sp.Sum, ReduceMax)):
+            inner = sp.Mul(*[hi - lo + 1 for _, lo, hi in e.limits])
+            return points * inner + count(e.function, points * inner)
+        if isinstance(e, (sp.Indexed, sp.Symbol, sp.Number)) or not e.args:
+            return sp.Integer(0)
+        own = len(e.args) - 1 if isinstance(e, (sp.Add, sp.Mul)) else 1
+        return own * points + sum(count(a, points) for a in e.args if not isinstance(a, sp.Number))
+    size = sp.Mul(*out_shape)
+    arrays = {str(r.base.label) for r in expr.atoms(sp.Indexed)}
+    entries = size + sum(sp.Mul(*shapes[a]) for a in sorted(arrays) if a in shapes)
+    return sp.expand(count(expr, size)), sp.expand(entries)
+
+
 def _layout(net: Network, strategy: Strategy) -> dict:
     """Code for the module's boundary: the input into the chain's layout, labels, scores out."""
     sample = ", ".join(map(str, net.input_shape))
@@ -232,11 +256,11 @@ def _layout(net: Network, strategy: Strategy) -> dict:
                 "input": f"np.ascontiguousarray(x.transpose{perm})", "input_dims": f"({sample}, N)",
                 "onehot_shape": "(CLASSES, n)", "onehot_dims": "(CLASSES, N)",
                 "onehot_index": "y, np.arange(n)",
-                "scores": "np.ascontiguousarray(scores.T)", "scores_dims": "(CLASSES, N)"}
+                "scores": "scores.T.copy()", "scores_dims": "(CLASSES, N)"}
     return {"doc": "activations stored batch-first, as the kernels take them",
             "input": "x", "input_dims": f"(N, {sample})",
             "onehot_shape": "(n, CLASSES)", "onehot_dims": "(N, CLASSES)",
-            "onehot_index": "np.arange(n), y", "scores": "scores", "scores_dims": "(N, CLASSES)"}
+            "onehot_index": "np.arange(n), y", "scores": "scores.copy()", "scores_dims": "(N, CLASSES)"}
 
 
 def _targets(lines: list[str]) -> set[str]:
@@ -252,7 +276,8 @@ def _module_data(net, steps, heads, params, scores) -> dict:
     defined = _targets(forward) | {"x"}
     saved = sorted(set(_tokens(" ".join(backward))) & defined - {scores}, key=_natural)
     code = " ".join(forward + backward)
-    runtime = [h for h in ("_dilate", "_fit", "_pad", "_span", "_view") if h + "(" in code]
+    runtime = [h for h in ("_dilate", "_fit", "_matmul_split", "_pad", "_span", "_view")
+               if h + "(" in code]
     runtime += ["Workspace"] if "ws." in code else []
     param_names = {key for key, _, _ in params}
     return {"net": net, "steps": steps, "heads": heads, "params": params, "scores": scores,

@@ -63,12 +63,14 @@ def _input_shape(net) -> str:
     return "(N, " + ", ".join(str(d) for d in net.input_shape) + ")"
 
 
-def render_network(net) -> str:
-    """The network as one module from the whole-network lowering (`derive.netlower`)."""
+def render_network(net, strategy=None, profile: bool = False) -> str:
+    """The network as one module from the whole-network lowering (`derive.netlower`); with
+    `profile`, each block adds its time to `net.times` (for `make bench`)."""
     from .netlower import lower_network
+    from .strategy import NETWORK
 
     return environment().get_template("network.py.j2").render(
-        input_shape=_input_shape(net), **lower_network(net))
+        input_shape=_input_shape(net), profile=profile, **lower_network(net, strategy or NETWORK))
 
 
 def render_network_per_rule(net) -> str:

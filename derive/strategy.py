@@ -15,7 +15,8 @@ class Strategy:
     # "blas": a two-operand contraction that is a matrix product is written as `@`;
     # "einsum": every contraction is an `np.einsum` call.
     contraction: str = "blas"
-    # passed to np.einsum: let NumPy pick a BLAS-backed order for multi-operand contractions.
+    # passed to np.einsum for three or more operands: let NumPy pick a BLAS-backed order (for
+    # two it only adds the cost of searching).
     einsum_optimize: bool = True
     # a reduction computed twice in one kernel (same code) is bound to one temporary.
     share_temporaries: bool = True
@@ -39,6 +40,10 @@ class Strategy:
     # arrays whose size involves the batch come from a workspace the caller keeps (`ws`): a
     # training step reuses their memory instead of faulting in fresh pages every step.
     workspaces: bool = False
+    # a matrix product whose result has a fixed size but whose inner dimension runs over the
+    # batch (a weight gradient) is summed over blocks of this many columns: BLAS parallelizes a
+    # short, wide product poorly (`make bench`: C1's weight gradient 3x faster); 0: one product.
+    split_inner: int = 0
 
     def window_for(self, offsets_summed: bool, dilated: bool, operands: int,
                    costs: dict | None = None) -> str:
@@ -75,4 +80,4 @@ def _order_key(fits: dict, how: str, dilated: bool):
 
 DEFAULT = Strategy()
 # the network lowering's choices: one GEMM per window sum, batch axis last, workspaces
-NETWORK = Strategy(window="gemm", batch="last", workspaces=True)
+NETWORK = Strategy(window="gemm", batch="last", workspaces=True, split_inner=4096)

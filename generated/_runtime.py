@@ -89,3 +89,14 @@ class Workspace:
         a = self.empty(name, shape, dtype)
         a.fill(0)
         return a
+
+
+def _matmul_split(a, b, block):
+    """a @ b summed over blocks of `block` along the inner dimension."""
+    k = a.shape[1]
+    if k <= 2 * block:
+        return a @ b
+    out = a[:, :block] @ b[:block]
+    for start in range(block, k, block):
+        out += a[:, start:start + block] @ b[start:start + block]
+    return out

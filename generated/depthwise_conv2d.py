@@ -44,7 +44,7 @@ def forward(a, w):
     # Σ_{u,v}(a[n, c, i + u, j + v]*w[c, u, v])
     # Σ_{u,v}(a[n, c, i + u, j + v]*w[c, u, v])  -> (N, C, OH, OW)
     f0 = np.zeros((C, N, OH, OW), dtype=np.result_type(a, w))
-    f0 += np.einsum('cuv,nciujv->cnij', w, _view(a, (0, 0, 0, 0,), [(0, 1, a.shape[0]), (1, 1, a.shape[1]), (2, 1, OH), (2, 1, KH), (3, 1, OW), (3, 1, KW)]), optimize=True)
+    f0 += np.einsum('cuv,nciujv->cnij', w, _view(a, (0, 0, 0, 0,), [(0, 1, a.shape[0]), (1, 1, a.shape[1]), (2, 1, OH), (2, 1, KH), (3, 1, OW), (3, 1, KW)]))
     f0 = np.transpose(f0, (1, 0, 2, 3))
     z = f0  # (N, C, OH, OW)
     return z
@@ -80,7 +80,7 @@ def backward(g, a, w, *, wrt=GRADS):
         # Σ_{u,v}(g[n', c', p - u, q - v]*w[c', u, v])  -> (N, C, H, W)
         t0_0_g = _pad(g, ((0, 0), (0, 0), (KH - 1, max(0, H - OH)), (KW - 1, max(0, -OW + W)),))
         t0_0 = np.zeros((C, N, H, W), dtype=np.result_type(g, w))
-        t0_0 += np.einsum('cuv,ncpuqv->cnpq', w, _view(t0_0_g, (0, 0, KH - 1, KW - 1,), [(0, 1, t0_0_g.shape[0]), (1, 1, t0_0_g.shape[1]), (2, 1, H), (2, -1, KH), (3, 1, W), (3, -1, KW)]), optimize=True)
+        t0_0 += np.einsum('cuv,ncpuqv->cnpq', w, _view(t0_0_g, (0, 0, KH - 1, KW - 1,), [(0, 1, t0_0_g.shape[0]), (1, 1, t0_0_g.shape[1]), (2, 1, H), (2, -1, KH), (3, 1, W), (3, -1, KW)]))
         t0_0 = np.transpose(t0_0, (1, 0, 2, 3))
         grad_a = t0_0  # (N, C, H, W)
         grads["a"] = grad_a
@@ -91,7 +91,7 @@ def backward(g, a, w, *, wrt=GRADS):
         t1_0 = np.zeros((C, KH, KW), dtype=np.result_type(a, g))
         for u_ in range(KH):
             for v_ in range(KW):
-                t1_0[:, u_, v_] += np.einsum('ncij,ncij->c', a[:, :, _span(u_, 1, OH), _span(v_, 1, OW)], g, optimize=True)
+                t1_0[:, u_, v_] += np.einsum('ncij,ncij->c', a[:, :, _span(u_, 1, OH), _span(v_, 1, OW)], g)
         grad_w = t1_0  # (C, KH, KW)
         grads["w"] = grad_w
     return grads

@@ -47,7 +47,7 @@ def backward(g, s, *, wrt=GRADS):
 
     # dJ/dz[n',m'] = (g[n', m'] - Σ_{k}(g[n', k]*s[n', k]))*s[n', m']
     if "z" in wrt:
-        t0 = np.einsum('nk,nk->n', g, s, optimize=True)  # (N,)  Σ_{k}(g[n', k]*s[n', k])
+        t0 = np.einsum('nk,nk->n', g, s)  # (N,)  Σ_{k}(g[n', k]*s[n', k])
         grad_z = s*(g - t0[:, None])  # (N, K)
         grads["z"] = grad_z
     return grads

@@ -35,7 +35,7 @@ def forward(z, y):
     # Σ_{n}(-Σ_{k}(log(exp(z[n, k])/Σ_{m}(exp(z[n, m])))*y[n, k]))/N
     f0 = z.max(axis=1)  # (N,)  max_{m}(z[n, m])
     f1 = (np.exp(-f0[:, None] + z)).sum(axis=1)  # (N,)  Σ_{m}(exp(z[n, m] - max_{m}(z[n, m])))
-    f2 = -((np.einsum('nk,nk->n', -f0[:, None] + z - np.log(f1[:, None]), y, optimize=True)).sum())  # ()  Σ_{n}(-Σ_{k}((-log(Σ_{m}(exp(z[n, m] - max_{m}(z[n, m])))) + z[n, k] - max_{m}(z[n, m]))*y[n, k]))
+    f2 = -((np.einsum('nk,nk->n', -f0[:, None] + z - np.log(f1[:, None]), y)).sum())  # ()  Σ_{n}(-Σ_{k}((-log(Σ_{m}(exp(z[n, m] - max_{m}(z[n, m])))) + z[n, k] - max_{m}(z[n, m]))*y[n, k]))
     J = f2/N  # ()
     return J
 
