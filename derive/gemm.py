@@ -15,6 +15,8 @@ Both come from the affine index expressions of a window sum, never from a layer:
 """
 from __future__ import annotations
 
+import itertools
+
 import sympy as sp
 
 from .printing import size_code
@@ -80,9 +82,7 @@ def lower_patches(low, plan, loops, other, bound, keep, scale: str, name: str) -
             continue
         (v,) = vec
         whole = start == 0 and coeffs[v] == 1 and sp.simplify(low.extent[v] - size) == 0
-        slots.append(":" if whole else
-                     f"_span({low.print_scalar(start)}, {low.print_scalar(coeffs[v])}, "
-                     f"{size_code(low.extent[v])})")
+        slots.append(":" if whole else low.span(start, coeffs[v], low.extent[v]))
     while slots and slots[-1] == ":":
         slots.pop()
     view = f"{source}[{', '.join(slots)}]" if slots else source
@@ -214,6 +214,46 @@ def scatter_cost(low, parsed, plan, loops, bound):
     return sp.Mul(*[sizes.get(a, low.extent.get(a, 1)) for a in axes if a not in bound or a in loops])
 
 
+def _inside(low, fresh, step, offset, extent) -> bool:
+    """Whether p = step * fresh + offset stays in 0..extent-1 for every index and offset."""
+    coeffs, const = {fresh: step}, sp.Integer(0)
+    for v, c in sp.expand(offset).as_coefficients_dict().items():
+        if v == 1:
+            const += c
+        elif isinstance(v, sp.Symbol) and v in low.extent:
+            coeffs[v] = coeffs.get(v, 0) + c
+        else:
+            return False
+    lo = low.index_extreme(coeffs, const, upper=False)
+    hi = low.index_extreme(coeffs, const, upper=True)
+    return lo is not None and hi is not None and low.provable(0, lo) and \
+        low.provable(hi, extent - 1)
+
+
+def _tiles(low, moves, loops) -> bool:
+    """With sizes known as numbers: whether the kernel offsets write pairwise disjoint sets of
+    positions whose union is every position."""
+    extents = [low.extent[v] for v in loops] + [low.extent[p] for p, _, _, _ in moves.values()] \
+        + [low.extent[f] for _, f, _, _ in moves.values()]
+    if not all(sp.sympify(e).is_number for e in extents):
+        return False
+    seen, total = set(), 1
+    for p, _, _, _ in moves.values():
+        total *= int(low.extent[p])
+    for values in itertools.product(*[range(int(low.extent[v])) for v in loops]):
+        at = dict(zip(loops, values))
+        axes = []
+        for p, fresh, step, offset in moves.values():
+            o = int(offset.xreplace(at))
+            axes.append({int(step) * i + o for i in range(int(low.extent[fresh]))
+                         if 0 <= int(step) * i + o < int(low.extent[p])})
+        cells = set(itertools.product(*axes))
+        if cells & seen:
+            return False
+        seen |= cells
+    return len(seen) == total
+
+
 def lower_scatter(low, parsed, plan, loops, bound, keep, scale: str, name: str):
     """The contraction over the non-offset sums at the read's own indices (one GEMM), added into
     `name` at the positions each kernel offset reaches."""
@@ -241,7 +281,10 @@ def lower_scatter(low, parsed, plan, loops, bound, keep, scale: str, name: str):
     fresh_to_p = {fresh: p for p, fresh, _, _ in moves.values()}
     acc = tuple(fresh_to_p.get(a, a) for a in natural if a not in loops)
     dtypes = ", ".join(sorted({str(r.base.label) for r, _ in parsed}))
-    lines.append(f"{name} = {low.alloc(name, acc, f'np.result_type({dtypes})', zero=True)}")
+    # offsets that write disjoint positions covering the array (a window as wide as its
+    # stride): each entry is written once, so it is assigned, and nothing is zeroed first
+    tiles = _tiles(low, moves, loops)
+    lines.append(f"{name} = {low.alloc(name, acc, f'np.result_type({dtypes})', zero=not tiles)}")
     depth = ""
     for v in loops:
         lines.append(f"{depth}for {_py(v)} in range({size_code(low.extent[v])}):")
@@ -249,6 +292,8 @@ def lower_scatter(low, parsed, plan, loops, bound, keep, scale: str, name: str):
     fixed = {v: sp.Symbol(_py(v)) for v in loops}
     ranges = {}
     for p, fresh, step, offset in moves.values():
+        if _inside(low, fresh, step, offset, low.extent[p]):
+            continue  # every offset reaches positions inside the array: no narrowing
         first, stop = f"{fresh}0", f"{fresh}1"
         ranges[fresh] = (first, stop)
         lines.append(f"{depth}{first}, {stop} = _fit(0, {size_code(low.extent[fresh])}, "
@@ -262,9 +307,13 @@ def lower_scatter(low, parsed, plan, loops, bound, keep, scale: str, name: str):
     for a in acc:
         if a in by_p:
             fresh, step, offset = by_p[a]
-            first, stop = ranges[fresh]
-            start = low.print_scalar((offset + step * sp.Symbol(first)).xreplace(fixed))
-            out_slots.append(f"_span({start}, {low.print_scalar(step)}, {stop} - {first})")
+            first, count = (ranges[fresh][0], "{1} - {0}".format(*ranges[fresh])) \
+                if fresh in ranges else (0, size_code(low.extent[fresh]))
+            start = (offset + step * sp.sympify(first)).xreplace(fixed)
+            if fresh in ranges:
+                start = low.print_scalar(start)
+            out_slots.append(low.span(start, step, count) if fresh not in ranges else
+                             f"_span({start}, {low.print_scalar(step)}, {count})")
         else:
             out_slots.append(":")
     in_slots = [_py(a) if a in loops else "{}:{}".format(*ranges[a]) if a in ranges else ":"
@@ -272,7 +321,8 @@ def lower_scatter(low, parsed, plan, loops, bound, keep, scale: str, name: str):
     for slots in (out_slots, in_slots):
         while slots and slots[-1] == ":":
             slots.pop()
-    lines.append(f"{depth}{name}[{', '.join(out_slots)}] += {cols}[{', '.join(in_slots)}]")
+    source = f"{cols}[{', '.join(in_slots)}]" if in_slots else cols
+    lines.append(f"{depth}{name}[{', '.join(out_slots)}] {'=' if tiles else '+='} {source}")
     if acc != keep:
         lines.append(f"{name} = np.transpose({name}, {tuple(acc.index(a) for a in keep)})")
     return lines

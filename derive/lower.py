@@ -8,6 +8,7 @@ Nothing here knows a layer: decisions follow from the indices, bounds and the st
 """
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass, field
 
@@ -44,6 +45,8 @@ class Lowering:
     statements: list[Statement] = field(default_factory=list)
     # patch arrays by what builds them, shared by the lowerings of one layer (gemm windows)
     shared: dict | None = None
+    # arrays the caller no longer reads after this lowering: a chain may write into them
+    consumable: frozenset = frozenset()
     order: list[sp.Symbol] = field(default_factory=list)
     extent: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     _cache: dict[tuple, tuple[str, tuple]] = field(default_factory=dict)
@@ -107,6 +110,15 @@ class Lowering:
             return f'ws.{"zeros" if zero else "empty"}("{name}", ({dims}), {dtype})'
         return f"np.{'zeros' if zero else 'empty'}(({dims}), dtype={dtype})"
 
+    def span(self, start, step, count) -> str:
+        """The slice of `count` entries start, start + step, ...: plain slice syntax where the
+        step and count are numbers and the step is positive, else the runtime's `_span`."""
+        step, count = sp.sympify(step), sp.sympify(count)
+        if step.is_number and count.is_number and step > 0:
+            stop = self.print_scalar(sp.sympify(start) + step * (count - 1) + 1)
+            return f"{self.print_scalar(start)}:{stop}" + (f":{step}" if step != 1 else "")
+        return f"_span({self.print_scalar(start)}, {self.print_scalar(step)}, {size_code(count)})"
+
     def emit(self, name: str, lines: list[str], node, axes) -> None:
         self.statements.append(Statement(name, None, text(node), self.shape_text(axes), lines))
 
@@ -142,6 +154,8 @@ class Lowering:
     def _leaves(self, expr: sp.Expr):
         """`expr` with each array read and reduction replaced by a symbol named by its aligned
         code; its axes; each such symbol's own axes."""
+        if self.strategy.window == "gemm":
+            expr = _scale_inside(expr)
         leaves: dict[sp.Basic, tuple[str, tuple]] = {}
         for node in _maximal(expr):
             leaves[node] = self._read(node) if isinstance(node, sp.Indexed) else self._temp(node)
@@ -241,10 +255,14 @@ class Lowering:
         for a, size in zip(axes_out, sizes):
             self._note_extent(a, size, target)
         self._canon(axes_out)
-        chained = self._chain(target, expr, tuple(axes_out))
-        if chained is not None:
-            return chained
-        code, axes = self.lower(expr)
+        if isinstance(expr, (sp.Sum, ReduceMax)):
+            code, axes = self.lower(expr)
+        else:
+            swapped, axes, leaf_axes = self._leaves(expr)
+            chained = self._chain(target, expr, swapped, axes, leaf_axes, tuple(axes_out))
+            if chained is not None:
+                return chained
+            code = KernelPrinter().doprint(swapped)
         missing = [a for a in axes if a not in axes_out]
         if missing:
             raise LoweringError(f"{target} keeps indices {missing} that are not its own")
@@ -259,14 +277,14 @@ class Lowering:
         return st
 
 
-    def _chain(self, target: str, expr: sp.Expr, axes_out: tuple) -> Statement | None:
+    def _chain(self, target: str, expr: sp.Expr, swapped, axes, leaf_axes,
+               axes_out: tuple) -> Statement | None:
         """With workspaces, an elementwise result whose size involves the batch is computed by
         a chain of ufuncs into a workspace array (`derive.inplace`); else None."""
-        if not self.strategy.workspaces or isinstance(expr, (sp.Sum, ReduceMax, sp.Indexed)):
+        if not self.strategy.workspaces or isinstance(expr, sp.Indexed):
             return None
         if all(sp.sympify(self.extent[a]).is_number for a in axes_out):
             return None
-        swapped, axes, leaf_axes = self._leaves(expr)
         if axes != axes_out:
             return None
         arrays = sorted({str(r.base.label) for r in expr.atoms(sp.Indexed)})
@@ -274,18 +292,53 @@ class Lowering:
         extra = []
 
         def buffer(k):
-            extra.append(f"{target}_{k}")
-            return extra[-1]
+            if f"{target}_{k}" not in extra:
+                extra.append(f"{target}_{k}")
+            return f"{target}_{k}"
 
         try:
             lines = chain_lines(swapped, leaf_axes, axes, target, buffer)
         except NotAChain:
             return None
+        into, lines = self._in_place(swapped, leaf_axes, axes, buffer) or (target, lines)
+        extra = [name for name in extra if any(name in line for line in lines)]
         allocs = [f"{name} = {self.alloc(name, axes, dtype, zero=False)}"
-                  for name in [target, *extra]]
-        st = Statement(target, None, text(expr), self.shape_text(axes_out), allocs + lines)
+                  for name in ([] if into != target else [target]) + extra]
+        alias = [f"{target} = {into}  # in place"] if into != target else []
+        st = Statement(target, None, text(expr), self.shape_text(axes_out), allocs + lines + alias)
         self.statements.append(st)
         return st
+
+    def _in_place(self, swapped, leaf_axes: dict, axes, buffer):
+        """(array, lines) computing the chain into an operand nobody reads afterwards (a
+        temporary of this lowering, or an array the caller says is consumable): it must span the
+        result in the same order, occur once, and be read by the chain's first operation."""
+        for leaf in sorted(leaf_axes, key=str):
+            name = leaf.name
+            if leaf_axes[leaf] != axes or not name.isidentifier() or swapped.count(leaf) != 1:
+                continue
+            if name not in self._temps and name not in self.consumable:
+                continue
+            lines = chain_lines(swapped, leaf_axes, axes, name, buffer)
+            if re.search(rf"\b{name}\b", lines[0].split("out=")[0]):
+                return name, lines
+        return None
+
+
+def _scale_inside(expr: sp.Expr) -> sp.Expr:
+    """`c * Σ(body)` as `Σ(c * body)` where the sum reads at a solved index (`(p - u)/s`): a
+    scattered sum then scales its smaller operand once instead of its result."""
+    def solved(node):
+        return isinstance(node, sp.Sum) and any(
+            sp.fraction(sp.together(ix))[1] != 1
+            for r in node.function.atoms(sp.Indexed) for ix in r.indices)
+
+    def push(node):
+        coeff, rest = node.as_coeff_Mul()
+        if coeff != 1 and solved(rest):
+            return sp.Sum(coeff * rest.function, *rest.limits)
+        return node
+    return expr.replace(lambda e: isinstance(e, sp.Mul), push)
 
 
 def _atomic(code: str) -> bool:

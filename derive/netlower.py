@@ -17,6 +17,7 @@ each entry of an array of any rank at that array's index.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -42,6 +43,7 @@ class Block:
     lines: list[str]
     flops: sp.Expr = sp.Integer(0)
     entries: sp.Expr = sp.Integer(0)
+    key: str = ""            # the lowering's prefix: names its temporaries, keys its liveness
 
 
 @dataclass
@@ -139,28 +141,29 @@ def _statement_lines(statements) -> list[str]:
 
 
 def _assign(layer: _Layer, target: str, expr, index, shape, batched: bool, prefix: str,
-            shared: dict) -> list[str]:
-    low = Lowering(dict(layer.shapes), layer.strategy, prefix=prefix, shared=shared)
+            shared: dict, dead: dict) -> list[str]:
+    low = Lowering(dict(layer.shapes), layer.strategy, prefix=prefix, shared=shared,
+                   consumable=dead.get(prefix, frozenset()))
     axes = _batch_last(index) if batched and layer.strategy.batch == "last" else index
     low.assign(target, expr, tuple(axes), tuple(shape))
     return _statement_lines(low.statements)
 
 
 def _lower_step(step: Step, rule, bound: _Layer, names: dict, wanted, k: str, shared: dict,
-                upstream_one: bool = False) -> None:
+                dead: dict, upstream_one: bool = False) -> None:
     """The forward block and the gradient blocks of one rule bound into the network."""
     out = rule.output
     target = names[out.name]
     expr, index = bound.bind(stabilize(rule.expr), rule.index)
     logical = bound._shape(out, stored=False) if out.rank else ()
     stored = bound.shapes[target]
-    lines = _assign(bound, target, expr, index, logical, True, f"{k}_f", shared)
+    lines = _assign(bound, target, expr, index, logical, True, f"{k}_f", shared, dead)
     if logical != stored:
         lines.append(f"{target} = {target}.reshape({', '.join(map(str, stored))})"
                      f"  # stored {_dims(stored)}")
     lhs = f"{out.name}[{','.join(map(str, rule.index))}]" if out.rank else out.name
     step.forward.append(Block(f"{rule.name}", f"{lhs} = {text(rule.expr)}", lines,
-                              *cost(expr, bound.shapes, logical)))
+                              *cost(expr, bound.shapes, logical), key=f"{k}_f"))
     upstream = names["g"]
     bound.shapes[upstream] = logical
     for t in wanted:
@@ -174,15 +177,63 @@ def _lower_step(step: Step, rule, bound: _Layer, names: dict, wanted, k: str, sh
         lines = []
         if logical != stored and out.rank:
             lines.append(f"{upstream} = {upstream}.reshape({', '.join(map(str, logical))})")
+        key = f"{k}_d{t.name.lower()}"
         lines += _assign(bound, target, expr, index, bound._shape(t), t.name in bound.batched,
-                         f"{k}_d{t.name.lower()}", shared)
+                         key, shared, dead)
         step.backward.append(Block(f"dJ/d{t.name}", f"dJ/d{t.name}[{','.join(map(str, gr.index))}]"
                                    f" = {text(gr.result)}", lines,
-                                   *cost(expr, bound.shapes, bound._shape(t))))
+                                   *cost(expr, bound.shapes, bound._shape(t)), key=key))
 
 
 def lower_network(net: Network, strategy: Strategy = NETWORK) -> dict:
-    """The blocks of the network module: forward and backward of every layer and loss head."""
+    """The blocks of the network module: forward and backward of every layer and loss head.
+
+    Lowered twice: the first pass shows which arrays each block reads; the second lets a block
+    write into the arrays that no later block reads (`dead`), so elementwise layers and their
+    gradients run in place."""
+    first = _lower(net, strategy, {})
+    if not strategy.workspaces:
+        return first
+    return _lower(net, strategy, dead_after(first))
+
+
+def dead_after(data: dict) -> dict[str, frozenset]:
+    """For each block (by key), the arrays it reads that no block after it reads, on every path
+    through the module: the forward, then each loss head, then the backward of the layers.
+    Never the input, the parameters, the labels, or an array another name is a view of."""
+    forward = [b for st in data["steps"] for b in st.forward]
+    backward = [b for st in reversed(data["steps"]) for b in st.backward]
+    paths = []
+    for _, head in data["heads"]:
+        paths.append(forward + [b for st in head for b in st.forward]
+                     + [b for st in reversed(head) for b in st.backward] + backward)
+    every = [line for path in paths for b in path for line in b.lines]
+    protected = {"x", "onehot", "N"} | {key for key, _, _ in data["params"]} | _views(every)
+    dead: dict[str, frozenset] = {}
+    for path in paths:
+        later: set = set()
+        for b in reversed(path):
+            reads = set(_tokens(" ".join(b.lines)))
+            mine = frozenset(reads - later - protected)
+            dead[b.key] = dead[b.key] & mine if b.key in dead else mine
+            later |= reads
+    return dead
+
+
+def _views(lines: list[str]) -> set[str]:
+    """Names bound to another array or a view of it (`h6 = h5`, `g = g.reshape(...)`): two
+    names of one buffer, never written in place."""
+    names = set()
+    for line in lines:
+        if line.endswith("# in place"):  # the operand it names is read by nobody afterwards
+            continue
+        m = re.match(r"\s*(\w+) = (\w+)(\.reshape\(.*\)|\.T)?(\s*#.*)?$", line)
+        if m:
+            names |= {m.group(1), m.group(2)}
+    return names
+
+
+def _lower(net: Network, strategy: Strategy, dead: dict) -> dict:
     steps, params = [], []
     shape = (None, *net.input_shape)
     current = "x"
@@ -200,7 +251,7 @@ def lower_network(net: Network, strategy: Strategy = NETWORK) -> dict:
                        {inp.name, rule.output.name})
         step = Step(layer.name, layer.rule, layer.title or layer.name, "")
         wanted = [t for t in rule.differentiable if t.role == "param" or k > 0]
-        _lower_step(step, rule, bound, names, wanted, layer.name, {})
+        _lower_step(step, rule, bound, names, wanted, layer.name, {}, dead)
         shape = (None, *_sample_shape(bound, rule))
         step.shape = _shape_text(shape)
         steps.append(step)
@@ -220,7 +271,8 @@ def lower_network(net: Network, strategy: Strategy = NETWORK) -> dict:
                                                         else set())
             bound = _Layer(rule, names, shapes, {}, strategy, batched)
             step = Step(loss, rule_name, rule.doc, "")
-            _lower_step(step, rule, bound, names, [inp], f"{loss}{r}", {}, upstream_one=last)
+            _lower_step(step, rule, bound, names, [inp], f"{loss}{r}", {}, dead,
+                        upstream_one=last)
             head.append(step)
             value = target
         heads.append((loss, head))

@@ -161,7 +161,7 @@ def _span(low, v, c, offset, whole: bool) -> str:
     """The slice of an axis read at offset + c*v for every v: `:` when that is the whole axis."""
     if whole and offset == 0 and c == 1:
         return ":"
-    return f"_span({low.print_scalar(offset)}, {low.print_scalar(c)}, {size_code(low.extent[v])})"
+    return low.span(offset, c, low.extent[v])
 
 
 def _offset_views(low, prepared, loops):

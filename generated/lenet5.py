@@ -21,7 +21,7 @@ exactly the forward arrays its formulas name (SAVED). Heads: cross_entropy, mse.
 """
 import numpy as np
 
-from ._runtime import _fit, _matmul_split, _span, Workspace
+from ._runtime import _matmul_split, Workspace
 
 PARAMS = {
     "c1_w": (6, 1, 5, 5),
@@ -109,48 +109,48 @@ class LeNet5:
         x_cols = ws.empty("x_cols", (1, 5, 5, 28, 28, N), x.dtype)
         for u in range(5):
             for v in range(5):
-                x_cols[:, u, v] = x[:, _span(u, 1, 28), _span(v, 1, 28)]
+                x_cols[:, u, v] = x[:, u:u + 28, v:v + 28]
         c1_f0 = np.matmul(c1_w.reshape(6, 25), x_cols.reshape(25, 784*N), out=ws.empty("c1_f0", (6, 784*N), np.result_type(c1_w, x_cols))).reshape(6, 28, 28, N)
-        h0 = ws.empty("h0", (6, 28, 28, N), np.result_type(c1_b, c1_w, x))
-        np.add(c1_f0, c1_b[:, None, None, None], out=h0)
+        np.add(c1_f0, c1_b[:, None, None, None], out=c1_f0)
+        h0 = c1_f0  # in place
 
         # c1_tanh — rule tanh: (N, 6, 28, 28)
         # a[n,j] = tanh(z[n, j])
-        h1 = ws.empty("h1", (6, 28, 28, N), np.result_type(h0))
-        np.tanh(h0, out=h1)
+        np.tanh(h0, out=h0)
+        h1 = h0  # in place
 
         # S2: average pooling 2x2 — rule avgpool2d: (N, 6, 14, 14)
         # z[n,c,i,j] = Σ_{u,v}(a[n, c, i*s + u, j*s + v])/k**2
         s2_f0 = ws.zeros("s2_f0", (6, 14, 14, N), np.result_type(h1))
         for u in range(2):
             for v in range(2):
-                s2_f0 += (h1[:, _span(u, 2, 14), _span(v, 2, 14)])
-        h2 = ws.empty("h2", (6, 14, 14, N), np.result_type(h1))
-        np.multiply(s2_f0, 1/4, out=h2)
+                s2_f0 += (h1[:, u:u + 27:2, v:v + 27:2])
+        np.multiply(s2_f0, 1/4, out=s2_f0)
+        h2 = s2_f0  # in place
 
         # C3: convolution 5x5 -> 16 maps — rule conv2d: (N, 16, 10, 10)
         # z[n,o,i,j] = b[o] + Σ_{c,u,v}(a[n, c, -P + i*s + u, -P + j*s + v]*w[o, c, u, v])
         h2_cols = ws.empty("h2_cols", (6, 5, 5, 10, 10, N), h2.dtype)
         for u in range(5):
             for v in range(5):
-                h2_cols[:, u, v] = h2[:, _span(u, 1, 10), _span(v, 1, 10)]
+                h2_cols[:, u, v] = h2[:, u:u + 10, v:v + 10]
         c3_f0 = np.matmul(c3_w.reshape(16, 150), h2_cols.reshape(150, 100*N), out=ws.empty("c3_f0", (16, 100*N), np.result_type(c3_w, h2_cols))).reshape(16, 10, 10, N)
-        h3 = ws.empty("h3", (16, 10, 10, N), np.result_type(c3_b, c3_w, h2))
-        np.add(c3_f0, c3_b[:, None, None, None], out=h3)
+        np.add(c3_f0, c3_b[:, None, None, None], out=c3_f0)
+        h3 = c3_f0  # in place
 
         # c3_tanh — rule tanh: (N, 16, 10, 10)
         # a[n,j] = tanh(z[n, j])
-        h4 = ws.empty("h4", (16, 10, 10, N), np.result_type(h3))
-        np.tanh(h3, out=h4)
+        np.tanh(h3, out=h3)
+        h4 = h3  # in place
 
         # S4: average pooling 2x2 — rule avgpool2d: (N, 16, 5, 5)
         # z[n,c,i,j] = Σ_{u,v}(a[n, c, i*s + u, j*s + v])/k**2
         s4_f0 = ws.zeros("s4_f0", (16, 5, 5, N), np.result_type(h4))
         for u in range(2):
             for v in range(2):
-                s4_f0 += (h4[:, _span(u, 2, 5), _span(v, 2, 5)])
-        h5 = ws.empty("h5", (16, 5, 5, N), np.result_type(h4))
-        np.multiply(s4_f0, 1/4, out=h5)
+                s4_f0 += (h4[:, u:u + 9:2, v:v + 9:2])
+        np.multiply(s4_f0, 1/4, out=s4_f0)
+        h5 = s4_f0  # in place
 
         # flatten 16x5x5 -> 400 — rule flatten: (N, 400)
         # z[n,c,y,x] = a[n, c, y, x]
@@ -160,30 +160,30 @@ class LeNet5:
         # C5: dense 120 — rule dense: (N, 120)
         # z[n,j] = b[j] + Σ_{i}(W[j, i]*a[n, i])
         c5_f0 = c5_w @ h6  # (120, N)
-        h7 = ws.empty("h7", (120, N), np.result_type(c5_b, c5_w, h6))
-        np.add(c5_f0, c5_b[:, None], out=h7)
+        np.add(c5_f0, c5_b[:, None], out=c5_f0)
+        h7 = c5_f0  # in place
 
         # c5_tanh — rule tanh: (N, 120)
         # a[n,j] = tanh(z[n, j])
-        h8 = ws.empty("h8", (120, N), np.result_type(h7))
-        np.tanh(h7, out=h8)
+        np.tanh(h7, out=h7)
+        h8 = h7  # in place
 
         # F6: dense 84 — rule dense: (N, 84)
         # z[n,j] = b[j] + Σ_{i}(W[j, i]*a[n, i])
         f6_f0 = f6_w @ h8  # (84, N)
-        h9 = ws.empty("h9", (84, N), np.result_type(f6_b, f6_w, h8))
-        np.add(f6_f0, f6_b[:, None], out=h9)
+        np.add(f6_f0, f6_b[:, None], out=f6_f0)
+        h9 = f6_f0  # in place
 
         # f6_tanh — rule tanh: (N, 84)
         # a[n,j] = tanh(z[n, j])
-        h10 = ws.empty("h10", (84, N), np.result_type(h9))
-        np.tanh(h9, out=h10)
+        np.tanh(h9, out=h9)
+        h10 = h9  # in place
 
         # OUTPUT: dense 10 — rule dense: (N, 10)
         # z[n,j] = b[j] + Σ_{i}(W[j, i]*a[n, i])
         out_f0 = out_w @ h10  # (10, N)
-        h11 = ws.empty("h11", (10, N), np.result_type(h10, out_b, out_w))
-        np.add(out_f0, out_b[:, None], out=h11)
+        np.add(out_f0, out_b[:, None], out=out_f0)
+        h11 = out_f0  # in place
         return h11, {"h1": h1, "h4": h4, "h6": h6, "h8": h8, "h10": h10, "h2_cols": h2_cols, "x_cols": x_cols}
 
     def forward(self, x):
@@ -224,17 +224,17 @@ class LeNet5:
             # dJ/dz[n',m'] = g*(exp(z[n', m'])/Σ_{m}(exp(z[n', m])) - y[n', m'])/N
             cross_entropy0_dz0 = h11.max(axis=0)  # (N,)
             cross_entropy0_dz1 = (np.exp(-cross_entropy0_dz0[:, None] + h11.T)).sum(axis=1)  # (N,)
-            g_h11 = ws.empty("g_h11", (10, N), np.result_type(h11, onehot))
-            np.add(h11, -cross_entropy0_dz0, out=g_h11)
-            np.exp(g_h11, out=g_h11)
-            np.multiply(g_h11, 1/cross_entropy0_dz1, out=g_h11)
-            np.subtract(g_h11, onehot, out=g_h11)
-            np.multiply(g_h11, 1/N, out=g_h11)
+            np.add(h11, -cross_entropy0_dz0, out=h11)
+            np.exp(h11, out=h11)
+            np.multiply(h11, 1/cross_entropy0_dz1, out=h11)
+            np.subtract(h11, onehot, out=h11)
+            np.multiply(h11, 1/N, out=h11)
+            g_h11 = h11  # in place
         elif self.loss == "mse":
             # tanh: hyperbolic tangent
             # a[n,j] = tanh(z[n, j])
-            mse_a = ws.empty("mse_a", (10, N), np.result_type(h11))
-            np.tanh(h11, out=mse_a)
+            np.tanh(h11, out=h11)
+            mse_a = h11  # in place
             # mse: mean squared error, averaged over the batch
             # J = Σ_{n}(Σ_{k}((-a[n, k] + y[n, k])**2)/2)/N
             mse1_f0 = (1/2) * (((-mse_a + onehot)**2).sum(axis=0)).sum()  # ()
@@ -244,10 +244,10 @@ class LeNet5:
             np.subtract(mse_a, onehot, out=g_mse_a)
             np.multiply(g_mse_a, 1/N, out=g_mse_a)
             # dJ/dz[n',j'] = (1 - a[n', j']**2)*g[n', j']
-            g_h11 = ws.empty("g_h11", (10, N), np.result_type(g_mse_a, mse_a))
-            np.multiply(mse_a, mse_a, out=g_h11)
-            np.subtract(1, g_h11, out=g_h11)
-            np.multiply(g_h11, g_mse_a, out=g_h11)
+            np.multiply(mse_a, mse_a, out=mse_a)
+            np.subtract(1, mse_a, out=mse_a)
+            np.multiply(mse_a, g_mse_a, out=mse_a)
+            g_h11 = mse_a  # in place
         else:
             raise ValueError(f"LeNet5: unknown loss {self.loss!r}")
 
@@ -261,10 +261,10 @@ class LeNet5:
 
         # f6_tanh — rule tanh
         # dJ/dz[n',j'] = (1 - a[n', j']**2)*g[n', j']
-        g_h9 = ws.empty("g_h9", (84, N), np.result_type(g_h10, h10))
-        np.multiply(h10, h10, out=g_h9)
-        np.subtract(1, g_h9, out=g_h9)
-        np.multiply(g_h9, g_h10, out=g_h9)
+        np.multiply(h10, h10, out=h10)
+        np.subtract(1, h10, out=h10)
+        np.multiply(h10, g_h10, out=h10)
+        g_h9 = h10  # in place
 
         # F6: dense 84 — rule dense
         # dJ/da[n',i'] = Σ_{j}(W[j, i']*g[n', j])
@@ -276,10 +276,10 @@ class LeNet5:
 
         # c5_tanh — rule tanh
         # dJ/dz[n',j'] = (1 - a[n', j']**2)*g[n', j']
-        g_h7 = ws.empty("g_h7", (120, N), np.result_type(g_h8, h8))
-        np.multiply(h8, h8, out=g_h7)
-        np.subtract(1, g_h7, out=g_h7)
-        np.multiply(g_h7, g_h8, out=g_h7)
+        np.multiply(h8, h8, out=h8)
+        np.subtract(1, h8, out=h8)
+        np.multiply(h8, g_h8, out=h8)
+        g_h7 = h8  # in place
 
         # C5: dense 120 — rule dense
         # dJ/da[n',i'] = Σ_{j}(W[j, i']*g[n', j])
@@ -296,25 +296,19 @@ class LeNet5:
 
         # S4: average pooling 2x2 — rule avgpool2d
         # dJ/da[n',c',p,q] = Σ_{u,v}(Piecewise((g[n', c', (p - u)/s, (q - v)/s]/k**2, Eq(Mod(p - u, s), 0) & Eq(Mod(q - v, s), 0)), (0, True)))
-        s4_da0 = ws.zeros("s4_da0", (16, 10, 10, N), np.result_type(g_h5))
+        s4_da0_cols = 1/4 * g_h5
+        s4_da0 = ws.empty("s4_da0", (16, 10, 10, N), np.result_type(g_h5))
         for u in range(2):
             for v in range(2):
-                pg0, pg1 = _fit(0, 5, 2, u, 10)
-                qg0, qg1 = _fit(0, 5, 2, v, 10)
-                if pg0 >= pg1:
-                    continue
-                if qg0 >= qg1:
-                    continue
-                s4_da0[:, _span(2*pg0 + u, 2, pg1 - pg0), _span(2*qg0 + v, 2, qg1 - qg0)] += g_h5[:, pg0:pg1, qg0:qg1]
-        g_h4 = ws.empty("g_h4", (16, 10, 10, N), np.result_type(g_h5))
-        np.multiply(s4_da0, 1/4, out=g_h4)
+                s4_da0[:, u:u + 9:2, v:v + 9:2] = s4_da0_cols
+        g_h4 = s4_da0  # (16, 10, 10, N)
 
         # c3_tanh — rule tanh
         # dJ/dz[n',j'] = (1 - a[n', j']**2)*g[n', j']
-        g_h3 = ws.empty("g_h3", (16, 10, 10, N), np.result_type(g_h4, h4))
-        np.multiply(h4, h4, out=g_h3)
-        np.subtract(1, g_h3, out=g_h3)
-        np.multiply(g_h3, g_h4, out=g_h3)
+        np.multiply(h4, h4, out=h4)
+        np.subtract(1, h4, out=h4)
+        np.multiply(h4, g_h4, out=h4)
+        g_h3 = h4  # in place
 
         # C3: convolution 5x5 -> 16 maps — rule conv2d
         # dJ/da[n',c',p,q] = Σ_{o,u,v}(Piecewise((g[n', o, (P + p - u)/s, (P + q - v)/s]*w[o, c', u, v], Eq(Mod(P + p - u, s), 0) & Eq(Mod(P + q - v, s), 0)), (0, True)))
@@ -322,13 +316,7 @@ class LeNet5:
         c3_da0 = ws.zeros("c3_da0", (6, 14, 14, N), np.result_type(c3_w, g_h3))
         for u in range(5):
             for v in range(5):
-                pg0, pg1 = _fit(0, 10, 1, u, 14)
-                qg0, qg1 = _fit(0, 10, 1, v, 14)
-                if pg0 >= pg1:
-                    continue
-                if qg0 >= qg1:
-                    continue
-                c3_da0[:, _span(pg0 + u, 1, pg1 - pg0), _span(qg0 + v, 1, qg1 - qg0)] += c3_da0_cols[:, u, v, pg0:pg1, qg0:qg1]
+                c3_da0[:, u:u + 10, v:v + 10] += c3_da0_cols[:, u, v]
         g_h2 = c3_da0  # (6, 14, 14, N)
         # dJ/dw[o',c',u',v'] = Σ_{n,i,j}(a[n, c', -P + i*s + u', -P + j*s + v']*g[n, o', i, j])
         c3_dw0 = _matmul_split(g_h3.reshape(16, 100*N), h2_cols.reshape(150, 100*N).T, 4096).reshape(16, 6, 5, 5)
@@ -338,25 +326,19 @@ class LeNet5:
 
         # S2: average pooling 2x2 — rule avgpool2d
         # dJ/da[n',c',p,q] = Σ_{u,v}(Piecewise((g[n', c', (p - u)/s, (q - v)/s]/k**2, Eq(Mod(p - u, s), 0) & Eq(Mod(q - v, s), 0)), (0, True)))
-        s2_da0 = ws.zeros("s2_da0", (6, 28, 28, N), np.result_type(g_h2))
+        s2_da0_cols = 1/4 * g_h2
+        s2_da0 = ws.empty("s2_da0", (6, 28, 28, N), np.result_type(g_h2))
         for u in range(2):
             for v in range(2):
-                pg0, pg1 = _fit(0, 14, 2, u, 28)
-                qg0, qg1 = _fit(0, 14, 2, v, 28)
-                if pg0 >= pg1:
-                    continue
-                if qg0 >= qg1:
-                    continue
-                s2_da0[:, _span(2*pg0 + u, 2, pg1 - pg0), _span(2*qg0 + v, 2, qg1 - qg0)] += g_h2[:, pg0:pg1, qg0:qg1]
-        g_h1 = ws.empty("g_h1", (6, 28, 28, N), np.result_type(g_h2))
-        np.multiply(s2_da0, 1/4, out=g_h1)
+                s2_da0[:, u:u + 27:2, v:v + 27:2] = s2_da0_cols
+        g_h1 = s2_da0  # (6, 28, 28, N)
 
         # c1_tanh — rule tanh
         # dJ/dz[n',j'] = (1 - a[n', j']**2)*g[n', j']
-        g_h0 = ws.empty("g_h0", (6, 28, 28, N), np.result_type(g_h1, h1))
-        np.multiply(h1, h1, out=g_h0)
-        np.subtract(1, g_h0, out=g_h0)
-        np.multiply(g_h0, g_h1, out=g_h0)
+        np.multiply(h1, h1, out=h1)
+        np.subtract(1, h1, out=h1)
+        np.multiply(h1, g_h1, out=h1)
+        g_h0 = h1  # in place
 
         # C1: convolution 5x5 -> 6 maps — rule conv2d
         # dJ/dw[o',c',u',v'] = Σ_{n,i,j}(a[n, c', -P + i*s + u', -P + j*s + v']*g[n, o', i, j])
