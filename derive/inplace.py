@@ -15,8 +15,9 @@ import sympy as sp
 
 from .printing import KernelPrinter
 
-_UFUNC = {sp.tanh: "tanh", sp.exp: "exp", sp.log: "log", sp.sin: "sin", sp.cos: "cos",
-          sp.Abs: "abs", sp.sqrt: "sqrt", sp.cosh: "cosh", sp.sinh: "sinh"}
+# SymPy functions whose NumPy ufunc has the same name (lower case)
+_UFUNC = {f: f.__name__.lower() for f in (sp.tanh, sp.exp, sp.log, sp.sin, sp.cos, sp.Abs,
+                                          sp.cosh, sp.sinh)}
 
 
 class NotAChain(Exception):
@@ -96,13 +97,20 @@ class Chain:
         rest = full[1:]
         if first in self.axes:
             head = self.code(first)
-            if not flip and (rest or small):
-                other = rest.pop(0) if rest else None
-                if other is not None:
-                    self.lines.append(f"np.{inverse if other[0] else op}({head}, "
-                                      f"{self.operand(other[1])}, out={dest})")
+            if flip:  # c - a, -a, 1/a: one operation from the leaf
+                if small:
+                    self.lines.append(f"np.{inverse}({self.code(small.pop())}, {head}, out={dest})")
+                elif kind is sp.Add:
+                    self.lines.append(f"np.negative({head}, out={dest})")
                 else:
-                    self.lines.append(f"np.{op}({head}, {self.code(small.pop())}, out={dest})")
+                    self.lines.append(f"np.divide(1, {head}, out={dest})")
+                flip = False
+            elif rest:
+                other = rest.pop(0)
+                self.lines.append(f"np.{inverse if other[0] else op}({head}, "
+                                  f"{self.operand(other[1])}, out={dest})")
+            elif small:
+                self.lines.append(f"np.{op}({head}, {self.code(small.pop())}, out={dest})")
             else:
                 self.into(first, dest)
         else:

@@ -320,9 +320,15 @@ class Lowering:
             if name not in self._temps and name not in self.consumable:
                 continue
             lines = chain_lines(swapped, leaf_axes, axes, name, buffer)
-            if re.search(rf"\b{name}\b", lines[0].split("out=")[0]):
+            if re.search(rf"\b{name}\b", _inputs(lines[0])):
                 return name, lines
         return None
+
+
+def _inputs(call: str) -> str:
+    """The operands a chain's call reads: `np.f(a, b, out=d)` reads a, b; `np.copyto(d, a)` a."""
+    args = call[call.index("(") + 1:].rsplit(", out=", 1)[0]
+    return args.split(", ", 1)[1] if call.startswith("np.copyto(") else args
 
 
 def _scale_inside(expr: sp.Expr) -> sp.Expr:

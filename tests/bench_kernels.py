@@ -25,7 +25,7 @@ from derive.rules import RULES  # noqa: E402
 from derive.strategy import Strategy  # noqa: E402
 
 STRATEGIES = {"auto": Strategy(window="auto"), "offsets": Strategy(window="offsets"),
-              "im2col": Strategy(window="im2col")}
+              "im2col": Strategy(window="im2col"), "gemm": Strategy(window="gemm")}
 
 
 def load(folder: Path, name: str, strategy: Strategy):

@@ -1,6 +1,7 @@
 """`make bench`, part 2: whole LeNet-5 training steps, as ratios within one process.
 
-Contenders, taking turns step by step so that drift on a shared machine hits all alike:
+Contenders, each in a process of its own, taking turns of about 0.2 s so that drift on a shared
+machine hits all alike:
 - `generated`: `generated.lenet5.LeNet5` (the whole-network lowering), loss_and_grads + SGD;
 - `hand`: the hand-written NumPy yardstick (tests/bench_yardstick.py), the same step;
 - `torch`: PyTorch eager on the CPU, when `torch` is installed (`pip install torch==2.13.0`);
@@ -17,6 +18,7 @@ runs/bench/network.png.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import statistics
 import sys
 import tempfile
@@ -128,22 +130,79 @@ def jax_step(params: dict, dtype):
 
 
 def alternate(contenders: dict, data, rounds: int, turn: int = 4) -> dict:
-    """Median seconds per step of each contender. They take turns of `turn` timed steps, each
-    turn after one untimed step: the libraries' idle threads spin for a while after their last
-    call and would otherwise slow whoever runs next."""
+    """Median seconds per step of each contender (in this process), taking turns of `turn`
+    timed steps, each turn after one untimed step."""
     for step in contenders.values():
         for x, y in data[:3]:
             step(x, y)
     times = {name: [] for name in contenders}
     for r in range(0, rounds, turn):
         for name, step in contenders.items():
-            step(*data[r % len(data)])
-            for k in range(turn):
-                x, y = data[(r + k) % len(data)]
-                start = time.perf_counter()
-                step(x, y)
-                times[name].append(time.perf_counter() - start)
+            times[name] += _turn(step, data, r, turn)
     return {name: statistics.median(t) for name, t in times.items()}
+
+
+def _turn(step, data, start: int, count: int) -> list[float]:
+    step(*data[start % len(data)])
+    times = []
+    for k in range(count):
+        x, y = data[(start + k) % len(data)]
+        begin = time.perf_counter()
+        step(x, y)
+        times.append(time.perf_counter() - begin)
+    return times
+
+
+def make_step(kind: str, dtype, params: dict):
+    if kind == "generated":
+        net = LeNet5(seed=0, dtype=dtype)
+        net.params = {k: v.copy() for k, v in params.items()}
+        return numpy_step(net)
+    if kind == "hand":
+        return numpy_step(HandLeNet5(params, dtype))
+    return {"torch": torch_step, "jax": jax_step}[kind](params, dtype)
+
+
+def _worker(conn, kind: str, dtype_name: str, params: dict, data: list) -> None:
+    """One contender in a process of its own: a turn of steps whenever the parent asks."""
+    step = make_step(kind, np.dtype(dtype_name).type, params)
+    conn.send(step is not None)
+    if step is None:
+        return
+    for x, y in data[:3]:
+        step(x, y)
+    while (ask := conn.recv()) is not None:
+        conn.send(_turn(step, data, *ask))
+
+
+def race(kinds, dtype, n: int, turns: int = 8) -> dict:
+    """Median seconds per step of each contender, each in its own process, taking turns of
+    about 0.2 s: one library's idle threads (which spin for a while after each call) never
+    run beside another's, as they would in one process."""
+    ctx = multiprocessing.get_context("spawn")
+    params = LeNet5(seed=0, dtype=dtype).params
+    data = batches(n, dtype)
+    workers = {}
+    for kind in kinds:
+        ours, theirs = ctx.Pipe()
+        proc = ctx.Process(target=_worker, args=(theirs, kind, np.dtype(dtype).name, params, data))
+        proc.start()
+        if ours.recv():
+            workers[kind] = (proc, ours)
+        else:
+            proc.join()
+    count = {1: 100, 64: 20, 256: 6}.get(n, 10)
+    times = {kind: [] for kind in workers}
+    try:
+        for r in range(turns):
+            for kind, (_, conn) in workers.items():
+                conn.send((r * count, count))
+                times[kind] += conn.recv()
+    finally:
+        for proc, conn in workers.values():
+            conn.send(None)
+            proc.join()
+    return {kind: statistics.median(t) for kind, t in times.items()}
 
 
 def check_yardstick(dtype) -> float:
@@ -268,24 +327,16 @@ def chart(results: list, path: Path) -> None:
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     results = []
-    print("LeNet-5 training step (loss_and_grads + SGD), contenders alternating step by step, "
-          "median; ratios against the generated step")
+    print("LeNet-5 training step (loss_and_grads + SGD), each contender in its own process, "
+          "taking turns; medians; ratios against the generated step")
     for dtype in (np.float32, np.float64):
         error = check_yardstick(dtype)
         print(f"\n{np.dtype(dtype).name}: the yardstick's gradients match the generated ones "
               f"to {error:.1e} (relative)")
         for n in (1, 64, 256):
-            start = LeNet5(seed=0, dtype=dtype).params
-            contenders = {"generated": numpy_step(LeNet5(seed=0, dtype=dtype)),
-                          "hand": numpy_step(HandLeNet5(start, dtype))}
-            for name, make in (("torch", torch_step), ("jax", jax_step)):
-                step = make(start, dtype)
-                if step is not None:
-                    contenders[name] = step
-            rounds = {1: 300, 64: 60, 256: 30}[n]
-            medians = alternate(contenders, batches(n, dtype), rounds)
+            medians = race(("generated", "hand", "torch", "jax"), dtype, n)
             rate = {name: n / t for name, t in medians.items()}
-            results.append({"dtype": np.dtype(dtype).name, "batch": n, "rounds": rounds,
+            results.append({"dtype": np.dtype(dtype).name, "batch": n, "turns": 8,
                             "seconds": medians, "images_per_s": rate})
             line = "  ".join(f"{name} {rate[name]:8.0f}/s" for name in rate)
             ratios = "  ".join(f"generated/{name} {rate['generated'] / rate[name]:.2f}x"

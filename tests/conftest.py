@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,25 @@ def kernel_module(name: str, folder: Path | None = None):
     from derive.render import load_generated
 
     return load_generated(folder, name)
+
+
+_STRATEGY_DIRS: dict = {}
+
+
+def strategy_module(name: str, window: str):
+    """The kernel of rule `name` generated with another window strategy (`derive.strategy`),
+    rendered once per test session into a folder of its own."""
+    from derive.render import render_kernel, write
+    from derive.rules import RULES
+    from derive.strategy import Strategy
+
+    if window == "default":
+        return kernel_module(name)
+    folder = _STRATEGY_DIRS.setdefault(window, Path(tempfile.mkdtemp(prefix=f"kernels_{window}_")))
+    path = folder / f"{name}.py"
+    if not path.exists():
+        write(path, render_kernel(RULES[name], Strategy(window=window)))
+    return kernel_module(name, folder)
 
 
 def option_values(rule, **given) -> dict:

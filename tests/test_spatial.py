@@ -1,5 +1,7 @@
 """Convolution, pooling, flatten and depthwise kernels over a grid of shapes drawn by hypothesis,
-against the hand-written loop reference (1e-10) and central finite differences (1e-6)."""
+against the hand-written loop reference (1e-10) and central finite differences (1e-6): the
+committed kernels, and the same rules lowered with the window strategy the network uses ("gemm":
+one matrix product per window sum, through patches or scattered back)."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +10,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import reference
-from conftest import call_backward, call_forward, kernel_module, relative_error
+from conftest import (call_backward, call_forward, kernel_module, relative_error,
+                      strategy_module)
 
 SETTINGS = settings(max_examples=50, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -53,8 +56,11 @@ def sampled_fd(module, inputs, g, name, rng, count=12, eps=1e-6, **options):
     return picks, np.array(out)
 
 
-def check(name, inputs, options, ref_options, seed):
-    module = kernel_module(name)
+WINDOWS = pytest.mark.parametrize("window", ["default", "gemm"])
+
+
+def check(name, inputs, options, ref_options, seed, window="default"):
+    module = strategy_module(name, window)
     rng = np.random.default_rng(seed)
     out = call_forward(module, inputs, **options)
     want = getattr(reference, f"{name}_forward")(**inputs, **ref_options)
@@ -71,23 +77,26 @@ def check(name, inputs, options, ref_options, seed):
         assert np.max(np.abs(analytic - fd)) <= 1e-6 * max(1.0, np.max(np.abs(fd))), key
 
 
+@WINDOWS
 @SETTINGS
 @given(conv_case(), st.integers(0, 2**16))
-def test_conv2d(case, seed):
+def test_conv2d(window, case, seed):
     a_shape, w_shape, options = case
     rng = np.random.default_rng(seed)
     inputs = {"a": rng.standard_normal(a_shape), "w": rng.standard_normal(w_shape),
               "b": rng.standard_normal(w_shape[0])}
-    check("conv2d", inputs, options, options, seed)
+    check("conv2d", inputs, options, options, seed, window)
 
 
+@WINDOWS
 @SETTINGS
 @given(pool_case(), st.integers(0, 2**16))
-def test_avgpool2d(case, seed):
+def test_avgpool2d(window, case, seed):
     shape, options = case
     assume(options["size"] <= min(shape[2:]))
     inputs = {"a": np.random.default_rng(seed).standard_normal(shape)}
-    check("avgpool2d", inputs, options, {"k": options["size"], "stride": options["stride"]}, seed)
+    check("avgpool2d", inputs, options, {"k": options["size"], "stride": options["stride"]}, seed,
+          window)
 
 
 @SETTINGS
@@ -99,13 +108,14 @@ def test_flatten(case, seed):
     assert kernel_module("flatten").forward(inputs["a"]).shape == (shape[0], int(np.prod(shape[1:])))
 
 
+@WINDOWS
 @SETTINGS
 @given(depthwise_case(), st.integers(0, 2**16))
-def test_depthwise_conv2d(case, seed):
+def test_depthwise_conv2d(window, case, seed):
     a_shape, w_shape = case
     rng = np.random.default_rng(seed)
     inputs = {"a": rng.standard_normal(a_shape), "w": rng.standard_normal(w_shape)}
-    check("depthwise_conv2d", inputs, {}, {}, seed)
+    check("depthwise_conv2d", inputs, {}, {}, seed, window)
 
 
 def test_lenet_sizes():
