@@ -1,7 +1,8 @@
 # make          regenerate every kernel and the derivation documents, print the derivations
 # make test     run the tests
 # make check    fail when generated/ differs from what derive/ produces (CI)
-# make bench    time and memory of the generated kernels, as ratios within one run
+# make bench    training steps against a hand-written NumPy step, PyTorch and JAX; kernels;
+#               memory (runs/bench/: JSON and a chart); installs the `bench` extra first
 # make train    train LeNet-5 on MNIST (runs/lenet5: checkpoints, curve, summary)
 # make evaluate test error, confusion matrix and misclassified digits of the last run
 # Every target creates or refreshes the virtual environment in .venv itself.
@@ -44,7 +45,14 @@ train: $(STAMP)
 evaluate: $(STAMP)
 	$(PY) -m derive evaluate $(EVAL_ARGS)
 
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,train,bench]'
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(PY) tests/bench_network.py
 	$(PY) tests/bench_kernels.py
 
 clean:
