@@ -1,4 +1,4 @@
-"""Command line: `python -m derive {generate,latex,docs,check} ...`."""
+"""symprop (also `python -m derive`): derive, print, document, generate and check layer rules."""
 from __future__ import annotations
 
 import argparse
@@ -8,25 +8,34 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import rules as rule_table
-from . import train as train_mod
-from .derivation import claim_docs, rule_doc
-from .network import NETWORKS
-from .render import (environment, render_kernel, render_network, render_network_per_rule,
+from derive import rules as rule_table
+from derive.lenet import train as train_mod
+from derive.documents.derivation import claim_docs, rule_doc
+from derive.lowering.network import NETWORKS
+from derive.documents.pretty import show
+from derive.errors import LoweringError, RuleError
+from derive.files import generated_dir
+from derive.gradcheck import gradcheck
+from derive.rulefile import load_rules
+from derive.render import (environment, render_kernel, render_network, render_network_per_rule,
                      render_runtime, write)
 
-ROOT = Path(__file__).resolve().parent.parent
-GENERATED = ROOT / "generated"
+GENERATED = generated_dir()
 
 
-def _pick(names: list[str]):
+def _table(rules_file) -> dict:
+    """The rules a command works on: the built-in table, or those of the user's file."""
+    return load_rules(rules_file) if rules_file else rule_table.RULES
+
+
+def _pick(names: list[str], table=None):
+    table = rule_table.RULES if table is None else table
     if not names:
-        return [rule_table.RULES[n] for n in sorted(rule_table.RULES)]
-    unknown = [n for n in names if n not in rule_table.RULES]
+        return [table[n] for n in sorted(table)]
+    unknown = [n for n in names if n not in table]
     if unknown:
-        raise SystemExit(f"derive: no rule {', '.join(map(repr, unknown))}; "
-                         f"rules: {', '.join(sorted(rule_table.RULES))}")
-    return [rule_table.RULES[n] for n in names]
+        raise RuleError(f"no rule {', '.join(map(repr, unknown))}; rules: {', '.join(sorted(table))}")
+    return [table[n] for n in names]
 
 
 def _log(quiet: bool, message: str):
@@ -43,12 +52,18 @@ def _emit(out: Path, name: str, render, quiet: bool) -> Path:
     return path
 
 
-def generate(out: Path, names=(), quiet=False) -> list[Path]:
-    """Render every kernel, the shared runtime and (for the whole table) the networks and the
-    package index into `out`; return the files written."""
+def generate(out: Path, names=(), quiet=False, table=None) -> list[Path]:
+    """Render every kernel, the shared runtime and (for the whole built-in table) the networks
+    and the package index into `out`; return the files written. With a user's `table`, its
+    kernels, and an `__init__.py` only where the folder has none."""
     paths = [_emit(out, "_runtime.py", render_runtime, quiet)]
-    for rule in _pick(list(names)):
+    for rule in _pick(list(names), table):
         paths.append(_emit(out, f"{rule.name}.py", lambda rule=rule: render_kernel(rule), quiet))
+    if table is not None:
+        if not (out / "__init__.py").exists():
+            write(out / "__init__.py", environment().get_template("__init__.py.j2").render(
+                rules=sorted(table), networks=[]))
+        return paths
     if not names:
         for net in NETWORKS.values():
             paths.append(_emit(out, f"{net.name}.py", lambda net=net: render_network(net), quiet))
@@ -61,9 +76,10 @@ def generate(out: Path, names=(), quiet=False) -> list[Path]:
     return paths
 
 
-def documents(out: Path, quiet=False) -> list[Path]:
+def documents(out: Path, quiet=False, table=None) -> list[Path]:
     env = environment()
-    data = {"rules": [rule_doc(r) for r in _pick([])], "claims": claim_docs()}
+    data = {"rules": [rule_doc(r) for r in _pick([], table)],
+            "claims": claim_docs() if table is None else []}
     paths = []
     for template, name in (("DERIVATIONS.md.j2", "DERIVATIONS.md"),
                            ("derivations.tex.j2", "derivations.tex")):
@@ -74,9 +90,9 @@ def documents(out: Path, quiet=False) -> list[Path]:
     return paths
 
 
-def print_latex(names) -> None:
-    rules = _pick(list(names))
-    claims = claim_docs(frozenset(names) if names else None)
+def print_latex(names, table=None) -> None:
+    rules = _pick(list(names), table)
+    claims = claim_docs(frozenset(names) if names else None) if table is None else []
     text = environment().get_template("derivations.txt.j2").render(
         rules=[rule_doc(r) for r in rules], claims=claims)
     sys.stdout.write(text)
@@ -107,19 +123,35 @@ def check(reference: Path = GENERATED) -> int:
     return 0
 
 
+RULES_HELP = "a Python file of your own rules (a RULES list, or module-level Rule objects)"
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m derive", description=__doc__)
+    parser = argparse.ArgumentParser(prog="symprop", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("generate", help="render kernels into generated/ (or --out)")
     p.add_argument("rules", nargs="*", help="rule names (default: all)")
-    p.add_argument("--out", type=Path, default=GENERATED)
+    p.add_argument("--rules", dest="rules_file", metavar="FILE", help=RULES_HELP)
+    p.add_argument("--out", type=Path, help="folder (default: generated/ of the checkout, or "
+                                            "./generated)")
     p = sub.add_parser("latex", help="print the derivations as LaTeX, step by step")
     p.add_argument("rules", nargs="*", help="rule names (default: all, and the article's results)")
+    p.add_argument("--rules", dest="rules_file", metavar="FILE", help=RULES_HELP)
+    p = sub.add_parser("show", help="print the derivations with SymPy's Unicode pretty-printer")
+    p.add_argument("rules", nargs="*", help="rule names (default: all)")
+    p.add_argument("--rules", dest="rules_file", metavar="FILE", help=RULES_HELP)
     p = sub.add_parser("docs", help="write DERIVATIONS.md and derivations.tex")
-    p.add_argument("--out", type=Path, default=GENERATED)
+    p.add_argument("--rules", dest="rules_file", metavar="FILE", help=RULES_HELP)
+    p.add_argument("--out", type=Path, help="folder (default: as for generate)")
+    p = sub.add_parser("gradcheck", help="generate each kernel and check its gradients against "
+                                         "central finite differences (exit 1 when one is off)")
+    p.add_argument("rules", nargs="*", help="rule names (default: all)")
+    p.add_argument("--rules", dest="rules_file", metavar="FILE", help=RULES_HELP)
+    p.add_argument("--seed", type=int, default=0)
     sub.add_parser("check", help="fail when generated/ differs from what derive produces")
     sub.add_parser("all", help="generate, write the documents and print the derivations (make)")
-    p = sub.add_parser("rules", help="list the rule table")
+    p = sub.add_parser("rules", help="list the rule table (or a file's rules)")
+    p.add_argument("--rules", dest="rules_file", metavar="FILE", help=RULES_HELP)
     p = sub.add_parser("train", help="train the generated LeNet-5 on MNIST")
     train_mod.add_arguments(p)
     p.add_argument("--resume", help="a checkpoint.npz to continue from")
@@ -129,8 +161,24 @@ def main(argv=None) -> int:
     p = sub.add_parser("fetch-mnist", help="download the four MNIST files (md5-checked) into DIR")
     p.add_argument("directory", type=Path)
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except (RuleError, LoweringError) as err:
+        print(f"symprop {args.command}: {err}", file=sys.stderr)
+        return 2
+
+
+def _out(args, user: bool) -> Path:
+    if args.out:
+        return args.out.resolve()
+    return (Path.cwd() / "generated") if user else GENERATED
+
+
+def _run(args) -> int:
+    user = bool(getattr(args, "rules_file", None))
+    table = load_rules(args.rules_file) if user else None
     if args.command == "fetch-mnist":
-        from . import mnist
+        from derive.lenet import mnist
 
         try:
             written = mnist.download(args.directory)
@@ -148,14 +196,23 @@ def main(argv=None) -> int:
         documents(GENERATED)
         print_latex([])
     elif args.command == "generate":
-        generate(args.out.resolve(), args.rules)
+        generate(_out(args, user), args.rules, table=table)
     elif args.command == "latex":
-        print_latex(args.rules)
+        print_latex(args.rules, table)
+    elif args.command == "show":
+        for rule in _pick(args.rules, table):
+            sys.stdout.write(show(rule) + "\n")
     elif args.command == "docs":
-        documents(args.out.resolve())
+        documents(_out(args, user), table=table)
+    elif args.command == "gradcheck":
+        results = gradcheck(_pick(args.rules, table), seed=args.seed)
+        failed = [f"{c.rule}/{c.tensor}" for c in results if not c.ok]
+        print(f"{len(results) - len(failed)} passed, {len(failed)} failed"
+              + (f": {', '.join(failed)}" if failed else ""))
+        return 1 if failed else 0
     elif args.command == "check":
         return check()
     elif args.command == "rules":
-        for name, rule in sorted(rule_table.RULES.items()):
+        for name, rule in sorted(_table(args.rules_file).items()):
             print(f"{name:24s} {rule.doc}")
     return 0

@@ -1,9 +1,32 @@
-"""Writing files so that an interrupted run never leaves a half-written one behind."""
+"""Where things are (a source checkout or an installed package), and writing files so that an
+interrupted run never leaves a half-written one behind."""
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
+
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+def checkout() -> Path | None:
+    """The source checkout this package runs from (its templates/ beside derive/), or None when
+    it is installed."""
+    root = PACKAGE.parent
+    return root if (root / "templates").is_dir() and (root / "pyproject.toml").is_file() else None
+
+
+def templates_dir() -> Path:
+    """The Jinja2 templates: templates/ of a checkout, or the copy an installed package ships."""
+    root = checkout()
+    return root / "templates" if root else PACKAGE / "templates"
+
+
+def generated_dir() -> Path:
+    """Where `generate` writes by default: generated/ of a checkout, else ./generated."""
+    root = checkout()
+    return root / "generated" if root else Path.cwd() / "generated"
 
 
 def atomic_write(path, write, suffix: str = ".tmp") -> None:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import jinja2
 
-from . import kernel as kernel_mod
-from .files import atomic_write
-from .strategy import DEFAULT, Strategy
+from derive.lowering import kernel as kernel_mod
+from derive.files import atomic_write, templates_dir
+from derive.lowering.strategy import DEFAULT, Strategy
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = templates_dir()
 
 
 _TEX = {"\\": r"\textbackslash{}", "_": r"\_", "&": r"\&", "%": r"\%", "#": r"\#",
@@ -30,8 +30,8 @@ def tex_escape(value: str) -> str:
 
 def environment() -> jinja2.Environment:
     if not TEMPLATES.is_dir():
-        raise FileNotFoundError(f"derive renders from the templates/ folder of a source checkout, "
-                                f"and {TEMPLATES} is missing; run it from a clone (pip install -e .)")
+        raise FileNotFoundError(f"derive's templates are missing ({TEMPLATES}): reinstall the "
+                                f"package (pip install symprop, or pip install . in a clone)")
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         undefined=jinja2.StrictUndefined,
@@ -66,8 +66,8 @@ def _input_shape(net) -> str:
 def render_network(net, strategy=None, profile: bool = False) -> str:
     """The network as one module from the whole-network lowering (`derive.netlower`); with
     `profile`, each block adds its time to `net.times` (for `make bench`)."""
-    from .netlower import lower_network
-    from .strategy import NETWORK
+    from derive.lowering.netlower import lower_network
+    from derive.lowering.strategy import NETWORK
 
     return environment().get_template("network.py.j2").render(
         input_shape=_input_shape(net), profile=profile, **lower_network(net, strategy or NETWORK))
@@ -75,7 +75,7 @@ def render_network(net, strategy=None, profile: bool = False) -> str:
 
 def render_network_per_rule(net) -> str:
     """The network as calls of the per-rule kernels: the reference path."""
-    from .network import plan
+    from derive.lowering.network import plan
 
     return environment().get_template("network_per_rule.py.j2").render(
         input_shape=_input_shape(net), class_name=f"{net.class_name}PerRule", **plan(net))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy import Eq, Piecewise, Rational, Sum, exp, log, tanh
 
-from .rule import Rule, Tensor, indices, sizes
+from derive.symbolic.rule import Rule, Tensor, indices, sizes
 
 n, i, j, k, m = indices("n i j k m")
 c, o, u, v, y, x = indices("c o u v y x")

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from derive.render import load_generated, render_kernel, write  # noqa: E402
 from derive.rules import RULES  # noqa: E402
-from derive.strategy import Strategy  # noqa: E402
+from derive.lowering.strategy import Strategy  # noqa: E402
 
 STRATEGIES = {"auto": Strategy(window="auto"), "offsets": Strategy(window="offsets"),
               "im2col": Strategy(window="im2col"), "gemm": Strategy(window="gemm")}

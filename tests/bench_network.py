@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_yardstick import HandLeNet5  # noqa: E402
-from derive.netlower import BATCH, lower_network  # noqa: E402
-from derive.network import LENET5  # noqa: E402
+from derive.lowering.netlower import BATCH, lower_network  # noqa: E402
+from derive.lowering.network import LENET5  # noqa: E402
 from derive.render import load_generated, render_network, write  # noqa: E402
 from generated.lenet5 import SAVED, LeNet5  # noqa: E402
 
@@ -45,7 +45,7 @@ OUT = ROOT / "runs" / "bench"
 def batches(n: int, dtype, count: int = 8):
     """`count` MNIST training batches of n images (padded to 32x32), or random ones offline."""
     try:
-        from derive import mnist
+        from derive.lenet import mnist
 
         images, labels = mnist.load("train")
         x = mnist.pad_and_scale(images[: n * count], dtype=dtype)

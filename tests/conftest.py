@@ -32,7 +32,7 @@ def strategy_module(name: str, window: str):
     rendered once per test session into a folder of its own."""
     from derive.render import render_kernel, write
     from derive.rules import RULES
-    from derive.strategy import Strategy
+    from derive.lowering.strategy import Strategy
 
     if window == "default":
         return kernel_module(name)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from derive.cli import documents, print_latex
-from derive.derivation import rule_doc
+from derive.documents.derivation import rule_doc
 from derive.rules import RULES
 
 
@@ -81,6 +81,11 @@ def test_latex_for_chosen_rules_only():
     assert "== dense" in text and "== tanh" not in text
 
 
-def test_unknown_rule_is_a_clear_error():
-    with pytest.raises(SystemExit, match="no rule 'nope'; rules: .*dense"):
+def test_unknown_rule_is_a_clear_error(capsys):
+    from derive.cli import main
+    from derive.errors import RuleError
+
+    with pytest.raises(RuleError, match="no rule 'nope'; rules: .*dense"):
         print_latex(["nope"])
+    assert main(["latex", "nope"]) == 2
+    assert "symprop latex: no rule 'nope'; rules: " in capsys.readouterr().err

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import relative_error
 from derive.cli import generate
-from derive.network import Layer, Network
+from derive.lowering.network import Layer, Network
 from derive.render import load_generated, render_network, render_network_per_rule, write
 from derive.rules import RULES
 from generated.lenet5 import LeNet5
@@ -133,13 +133,14 @@ def test_saved_arrays_are_what_the_backward_reads():
     assert "h2" not in module.SAVED and "h0" not in module.SAVED
 
 
-LOWERING = ["netlower.py", "gemm.py", "inplace.py", "lower.py", "windows.py", "strategy.py"]
+LOWERING = ["netlower.py", "gemm.py", "inplace.py", "lower.py", "windows.py", "strategy.py",
+            "affine.py"]
 
 
 @pytest.mark.parametrize("module", LOWERING)
 def test_the_lowering_names_no_rule(module):
     """Choices follow from index expressions and the network's structure, never a rule's name."""
-    source = (Path(__file__).resolve().parent.parent / "derive" / module).read_text()
+    source = (Path(__file__).resolve().parent.parent / "derive" / "lowering" / module).read_text()
     strings = {node.value for node in ast.walk(ast.parse(source))
                if isinstance(node, ast.Constant) and isinstance(node.value, str)}
     assert not strings & set(RULES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from derive.rule import Rule, RuleError, Tensor, indices, sizes
+from derive.symbolic.rule import Rule, RuleError, Tensor, indices, sizes
 
 n, i, j, k = indices("n i j k")
 N, I, J, K = sizes("N I J K")

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.differentiate import gradient
+from derive.symbolic.differentiate import gradient
 from derive.rules import RULES
 
-g, a, w = (sp.IndexedBase(x) for x in ("g", "a", "w"))
+g, a, w = (sp.IndexedBase(x, real=True) for x in ("g", "a", "w"))
 n, i, j, o, u, v = sp.symbols("n i j o u v", integer=True)
 N, O, OH, OW, KH, KW = sp.symbols("N O OH OW KH KW", integer=True, positive=True)
 s, k = sp.symbols("s k", integer=True, positive=True)

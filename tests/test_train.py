@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from derive import mnist
-from derive.train import Config, evaluate, load_checkpoint, train
+from derive.lenet import mnist
+from derive.lenet.train import Config, evaluate, load_checkpoint, train
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .ranges import index_range, provably_le
+from derive.errors import RuleError
+from derive.symbolic.ranges import index_range, provably_le
+
+ROLES = ("input", "param", "label")
 
 
 def _fail(rule, message: str):
-    from .rule import RuleError
-
     raise RuleError(f"rule {rule.name!r}: {message}")
 
 
@@ -73,7 +74,6 @@ def _check_expression(rule, expr: sp.Expr, ranges: dict, what: str):
 
 
 def validate_rule(rule) -> None:
-    from .rule import ROLES
 
     if not rule.name.isidentifier():
         _fail(rule, "the name must be a Python identifier")

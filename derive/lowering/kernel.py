@@ -6,12 +6,12 @@ from functools import lru_cache
 
 import sympy as sp
 
-from .differentiate import Gradient, gradient, stored_index
-from .lower import Lowering, Statement
-from .printing import latex, size_code, text
-from .rule import Rule, Tensor
-from .stable import stabilize
-from .strategy import DEFAULT, Strategy
+from derive.symbolic.differentiate import Gradient, gradient, stored_index
+from derive.lowering.lower import Lowering, Statement
+from derive.symbolic.printing import latex, size_code, text
+from derive.symbolic.rule import Rule, Tensor
+from derive.symbolic.stable import stabilize
+from derive.lowering.strategy import DEFAULT, Strategy
 
 
 @dataclass

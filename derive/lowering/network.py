@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from . import kernel as kernel_mod
-from .rules import RULES
+from derive.lowering import kernel as kernel_mod
+from derive.rules import RULES
 
 
 @dataclass(frozen=True)

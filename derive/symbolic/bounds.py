@@ -10,8 +10,8 @@ from dataclasses import replace
 
 import sympy as sp
 
-from .kronecker import Term, rebuild
-from .ranges import Ranges, provably_le
+from derive.symbolic.kronecker import Term, rebuild
+from derive.symbolic.ranges import Ranges, provably_le
 
 
 def relax(t: Term, shapes: dict) -> Term:

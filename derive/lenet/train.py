@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import mnist
-from .files import atomic_write
+from derive.lenet import mnist
+from derive.files import atomic_write
 
 CHECKPOINT = "checkpoint.npz"
 SAME_RUN = ("batch_size", "seed", "loss", "dtype", "lr", "momentum", "lr_decay", "limit")
@@ -180,7 +180,7 @@ def _summary(state: dict) -> dict:
 
 
 def _plot(out: Path, history: list, echo) -> None:
-    from .pictures import training_curve
+    from derive.lenet.pictures import training_curve
 
     if history:
         path = training_curve(out / "training_curve.png", history)
@@ -189,7 +189,7 @@ def _plot(out: Path, history: list, echo) -> None:
 
 def evaluate(checkpoint: str, config: Config, echo=print) -> dict:
     """Test error, confusion matrix and a picture of the misclassified digits."""
-    from .pictures import confusion_picture, misclassified_picture
+    from derive.lenet.pictures import confusion_picture, misclassified_picture
 
     params, _, state = load_checkpoint(Path(checkpoint))
     saved = state["config"]

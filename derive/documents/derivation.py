@@ -10,11 +10,11 @@ from functools import lru_cache
 
 import sympy as sp
 
-from .article import CLAIMS
-from .differentiate import gradient, jacobian, stored_index
-from .matrix import matrix_form
-from .printing import latex
-from .rule import Rule
+from derive.documents.article import CLAIMS
+from derive.symbolic.differentiate import gradient, jacobian, stored_index
+from derive.documents.matrix import matrix_form
+from derive.symbolic.printing import latex
+from derive.symbolic.rule import Rule
 
 
 @dataclass

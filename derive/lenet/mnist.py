@@ -13,7 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist"
+from derive.files import checkout
+
+# beside the project: ../shared/data/mnist from the checkout (or from the working directory)
+DEFAULT_DIR = (checkout() or Path.cwd()).parent / "shared" / "data" / "mnist"
 
 FILES = {
     "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),

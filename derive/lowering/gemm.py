@@ -19,11 +19,8 @@ import itertools
 
 import sympy as sp
 
-from .printing import size_code
-
-
-def _py(sym: sp.Symbol) -> str:
-    return sym.name.replace("'", "_")
+from derive.lowering.affine import _pad_widths, _py
+from derive.symbolic.printing import size_code
 
 
 def _plain(axes) -> bool:
@@ -63,8 +60,6 @@ def patch_plan(low, parsed, loops):
 
 def lower_patches(low, plan, loops, other, bound, keep, scale: str, name: str) -> list[str]:
     """Lines building (or reusing) the patch array and the one contraction of the window sum."""
-    from .windows import _pad_widths
-
     read, axes, patch_axes = plan
     base = str(read.base.label)
     source, (widths, lows) = base, _pad_widths(low, read, axes)

@@ -17,9 +17,9 @@ from functools import lru_cache
 
 import sympy as sp
 
-from . import kronecker
-from .bounds import fold, relax
-from .rule import Rule, Tensor
+from derive.symbolic import kronecker
+from derive.symbolic.bounds import fold, relax
+from derive.symbolic.rule import Rule, Tensor
 
 LETTERS = "pqrtuvxyhlefcd"
 
@@ -45,7 +45,7 @@ class Gradient:
 def upstream(rule: Rule) -> sp.Expr:
     if rule.output.rank == 0:
         return sp.Symbol("g")
-    return sp.IndexedBase("g")[rule.index]
+    return sp.IndexedBase("g", real=True)[rule.index]
 
 
 def _fresh_index(rule: Rule, wrt: Tensor) -> tuple[sp.Symbol, ...]:

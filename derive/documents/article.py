@@ -11,11 +11,11 @@ from typing import Callable
 
 import sympy as sp
 
-from .differentiate import compose, gradient, jacobian
-from . import rules
-from .rules import RULES
+from derive.symbolic.differentiate import compose, gradient, jacobian
+from derive import rules
+from derive.rules import RULES
 
-g = sp.IndexedBase("g")
+g = sp.IndexedBase("g", real=True)
 n, j, k, m, i, u, v, o = sp.symbols("n j k m i u v o", integer=True)
 N, J, K, H, W, C, O, OH, OW, KH, KW = sp.symbols("N J K H W C O OH OW KH KW", integer=True,
                                                  positive=True)
@@ -70,7 +70,7 @@ def equivalent(a: sp.Expr, b: sp.Expr) -> bool:
 
 
 def _a(t):
-    return sp.IndexedBase(t)
+    return sp.IndexedBase(t, real=True)
 
 
 CLAIMS = [

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import sympy as sp
 from sympy import KroneckerDelta
 
-from .ranges import Ranges, provably_le
+from derive.symbolic.ranges import Ranges, provably_le
 
 
 @dataclass(frozen=True)

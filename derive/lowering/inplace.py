@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .printing import KernelPrinter
+from derive.symbolic.printing import KernelPrinter
 
 # SymPy functions whose NumPy ufunc has the same name (lower case)
 _UFUNC = {f: f.__name__.lower() for f in (sp.tanh, sp.exp, sp.log, sp.sin, sp.cos, sp.Abs,

@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .differentiate import gradient, stored_index
-from .kernel import _tokens
-from .lower import Lowering
-from .network import Network, _shape_text, elementwise
-from .printing import text
-from .rules import RULES
-from .stable import ReduceMax, stabilize
-from .strategy import NETWORK, Strategy
+from derive.symbolic.differentiate import gradient, stored_index
+from derive.lowering.kernel import _tokens
+from derive.lowering.lower import Lowering
+from derive.lowering.network import Network, _shape_text, elementwise
+from derive.symbolic.printing import text
+from derive.rules import RULES
+from derive.symbolic.stable import ReduceMax, stabilize
+from derive.lowering.strategy import NETWORK, Strategy
 
 BATCH = sp.Symbol("N", integer=True, positive=True)
 
@@ -125,7 +125,7 @@ class _Layer:
             ix = read.indices
             if label in self.batched and self.strategy.batch == "last":
                 ix = _batch_last(ix)
-            rename[read] = sp.IndexedBase(self.names.get(label, label))[ix]
+            rename[read] = sp.IndexedBase(self.names.get(label, label), real=True)[ix]
         expr = expr.xreplace(rename)
         return expr, index
 

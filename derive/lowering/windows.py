@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from . import gemm
-from .printing import size_code
+from derive.errors import LoweringError
+from derive.lowering import gemm
+from derive.lowering.affine import _affine, _pad_widths, _py, _reach
+from derive.symbolic.printing import size_code
 
 
 def is_window(node: sp.Sum) -> bool:
@@ -21,29 +23,8 @@ def is_window(node: sp.Sum) -> bool:
                for r in node.function.atoms(sp.Indexed))
 
 
-def _affine(expr: sp.Expr, variables) -> tuple[dict, sp.Expr, sp.Expr]:
-    """(coefficients, constant, denominator) of expr = (Σ c_v v + d) / m."""
-    num, den = sp.fraction(sp.together(expr))
-    num = sp.expand(num)
-    coeffs = {}
-    for v in variables:
-        c = num.coeff(v)
-        if c != 0:
-            coeffs[v] = c
-    rest = sp.expand(num - sum(c * v for v, c in coeffs.items()))
-    if rest.has(*variables):
-        raise ValueError(f"the index {expr} is not affine in {sorted(map(str, variables))}")
-    return coeffs, rest, den
-
-
-def _py(sym: sp.Symbol) -> str:
-    return sym.name.replace("'", "_")
-
-
 def lower_window(low, node: sp.Sum, extent_rank) -> tuple[str, tuple]:
     """Statements for a window sum; returns the accumulator's name and axes."""
-    from .lower import LoweringError
-
     bound = [v for v, *_ in node.limits]
     coeff, body = node.function.as_coeff_Mul()
     factors = list(sp.Mul.make_args(body))
@@ -149,14 +130,6 @@ def _dilated(low, read, axes, lines, tag) -> str:
     return f"{tag}_{base}"
 
 
-def _reach(low, coeffs, const, den, size):
-    """(extent of the prepared axis, whether the index provably stays inside it, lo, hi)."""
-    extent = den * (size - 1) + 1
-    lo = low.index_extreme(coeffs, const, upper=False)
-    hi = low.index_extreme(coeffs, const, upper=True)
-    return extent, low.provable(0, lo) and low.provable(hi, extent - 1), lo, hi
-
-
 def _span(low, v, c, offset, whole: bool) -> str:
     """The slice of an axis read at offset + c*v for every v: `:` when that is the whole axis."""
     if whole and offset == 0 and c == 1:
@@ -247,21 +220,6 @@ def _prepare(low, read: sp.Indexed, axes, lines, tag) -> tuple[str, tuple]:
         slots.pop()
     low._canon(view_axes)
     return (f"{code}[{', '.join(slots)}]" if slots else code), tuple(view_axes)
-
-
-def _pad_widths(low, read, axes) -> tuple[str, list]:
-    """The zero padding a read needs to stay inside its (dilated) array: the `_pad` widths as
-    code ("" when none is needed) and the padding before each axis."""
-    pads = []
-    for (coeffs, const, den), size in zip(axes, low.shapes[str(read.base.label)]):
-        extent, _, lo, hi = _reach(low, coeffs, const, den, size)
-        pad_lo = sp.Integer(0) if low.provable(0, lo) else sp.Max(0, -lo)
-        pad_hi = sp.Integer(0) if low.provable(hi, extent - 1) else sp.Max(0, hi - (extent - 1))
-        pads.append((pad_lo, pad_hi))
-    if all(p == (0, 0) for p in pads):
-        return "", [lo for lo, _ in pads]
-    widths = ", ".join(f"({low.print_scalar(a)}, {low.print_scalar(b)})" for a, b in pads)
-    return widths, [lo for lo, _ in pads]
 
 
 def _strided(low, code, slots, view_axes) -> tuple[str, tuple]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .printing import DerivationPrinter
+from derive.symbolic.printing import DerivationPrinter
 
 
 class _MatrixPrinter(DerivationPrinter):

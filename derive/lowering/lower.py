@@ -14,16 +14,15 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .inplace import NotAChain, chain_lines
-from .printing import KernelPrinter, size_code, text
-from .ranges import extreme, provably_le
-from .stable import ReduceMax
-from .strategy import DEFAULT, Strategy
-from .windows import is_window, lower_window
+from derive.errors import LoweringError
+from derive.lowering.inplace import NotAChain, chain_lines
+from derive.symbolic.printing import KernelPrinter, size_code, text
+from derive.symbolic.ranges import extreme, provably_le
+from derive.symbolic.stable import ReduceMax
+from derive.lowering.strategy import DEFAULT, Strategy
+from derive.lowering.windows import is_window, lower_window
 
 
-class LoweringError(NotImplementedError):
-    pass
 
 
 @dataclass

@@ -9,11 +9,8 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-ROLES = ("input", "param", "label")
-
-
-class RuleError(ValueError):
-    """A rule that cannot be derived: the message names the rule and what is wrong."""
+from derive.errors import RuleError  # noqa: F401  (re-exported: rules raise it)
+from derive.symbolic.validate import ROLES, validate_rule
 
 
 def sizes(names: str) -> tuple[sp.Symbol, ...]:
@@ -50,7 +47,7 @@ class Tensor:
 
     @property
     def base(self) -> sp.IndexedBase:
-        return sp.IndexedBase(self.name)
+        return sp.IndexedBase(self.name, real=True)  # entries are real numbers
 
     def __getitem__(self, idx) -> sp.Indexed:
         idx = idx if isinstance(idx, tuple) else (idx,)
@@ -82,8 +79,6 @@ class Rule:
     derived: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
 
     def __post_init__(self):
-        from .validate import validate_rule
-
         validate_rule(self)
 
     @property
