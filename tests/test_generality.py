@@ -4,6 +4,8 @@ Nothing in derive/ or templates/ names them: this is the test that the engine is
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -86,3 +88,36 @@ def test_sums_that_print_alike_over_other_indices(tmp_path):
     g = np.random.default_rng(1).standard_normal((3, 3))
     fd = finite_difference(module, {"a": x}, g, "a")
     assert relative_error(call_backward(module, g, {"a": x}, module.forward(x))["a"], fd) < 1e-6
+
+
+USER_FILE = Path(__file__).resolve().parent / "user_layers.py"
+
+
+def user_rules():
+    from derive.rulefile import load_rules
+
+    return load_rules(USER_FILE)
+
+
+@pytest.mark.parametrize("name", sorted(user_rules()))
+def test_layers_from_a_users_file_become_correct_kernels(name, tmp_path):
+    rule = user_rules()[name]
+    write(tmp_path / f"{name}.py", render_kernel(rule))
+    module = kernel_module(name, tmp_path)
+    rng = np.random.default_rng(3)
+    inputs = sample_inputs(rule, rng)
+    out = module.forward(*[inputs[k] for k in module.INPUTS])
+    g = upstream_for(rule, out, rng)
+    grads = call_backward(module, g, inputs, out)
+    for t in rule.differentiable:
+        fd = finite_difference(module, inputs, g, t.name)
+        assert relative_error(grads[t.name], fd) < 1e-6, t.name
+
+
+def test_the_users_file_passes_the_shipped_gradient_check(capsys):
+    from derive.cli import main
+
+    assert main(["gradcheck", "--rules", str(USER_FILE)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1].startswith(f"{sum(len(r.differentiable) for r in user_rules().values())} "
+                                "passed, 0 failed")

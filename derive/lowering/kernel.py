@@ -1,11 +1,13 @@
 """The data a kernel module is rendered from: signatures, shape checks and lowered statements."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import sympy as sp
 
+from derive.errors import LoweringError
 from derive.symbolic.differentiate import Gradient, gradient, stored_index
 from derive.lowering.lower import Lowering, Statement
 from derive.symbolic.printing import latex, size_code, text
@@ -235,6 +237,25 @@ def _helpers(statements: list[Statement]) -> list[str]:
             if h + "(" in code]
 
 
+@contextmanager
+def lowering_step(rule: Rule, what: str, expr):
+    """Any failure while lowering or printing `expr` as a `LoweringError` naming the rule, the
+    formula, the step and the sub-expression the lowering met."""
+    try:
+        yield
+    except Exception as err:  # noqa: BLE001 — SymPy and the lowering both raise many kinds
+        step = "print" if "print" in type(err).__name__.lower() or isinstance(
+            err, NotImplementedError) and "NumPy function" in str(err) else "lower"
+        message = str(err)
+        if "Unsupported by" in message:  # SymPy's printer: name the node, drop its advice
+            node = message.split("\n")[0].rsplit(".", 1)[-1].strip("'>")
+            message = f"no NumPy form for {node}"
+        shown = sp.sstr(expr)
+        shown = shown if len(shown) <= 300 else shown[:300] + " ..."
+        raise LoweringError(f"rule {rule.name!r}, {what}: step {step!r}: {message} (formula: "
+                            f"{shown})") from err
+
+
 @lru_cache(maxsize=None)
 def build(rule: Rule, strategy: Strategy = DEFAULT) -> Kernel:
     """The kernel of `rule` (cached: a network asks again for each layer's backward arguments)."""
@@ -247,13 +268,15 @@ def build(rule: Rule, strategy: Strategy = DEFAULT) -> Kernel:
         return Lowering(shapes, strategy, prefix=prefix, derived=derived, size_class=classes)
 
     fwd = lowering("f")
-    fwd.assign(out.name, stabilize(rule.expr), rule.index, out.shape)
+    with lowering_step(rule, "the forward pass", rule.expr):
+        fwd.assign(out.name, stabilize(rule.expr), rule.index, out.shape)
 
     grads: list[Gradient] = [gradient(rule, t.name) for t in rule.differentiable]
     reads, blocks = set(), []
     for k, gr in enumerate(grads):
         low = lowering(f"t{k}_" if len(grads) > 1 else "t")
-        low.assign(f"grad_{gr.wrt.name}", stabilize(gr.lowered), gr.index, gr.wrt.shape)
+        with lowering_step(rule, f"the gradient with respect to {gr.wrt.name!r}", gr.lowered):
+            low.assign(f"grad_{gr.wrt.name}", stabilize(gr.lowered), gr.index, gr.wrt.shape)
         reads |= {str(x.base.label) for x in gr.lowered.atoms(sp.Indexed)}
         blocks.append(Block(gr.wrt.name, f"grad_{gr.wrt.name}",
                             f"dJ/d{gr.wrt.name}[{','.join(map(str, gr.index))}] = {text(gr.result)}",

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from derive.symbolic.differentiate import gradient, stored_index
-from derive.lowering.kernel import _tokens
+from derive.lowering.kernel import _tokens, lowering_step
 from derive.lowering.lower import Lowering
 from derive.lowering.network import Network, _shape_text, elementwise
 from derive.symbolic.printing import text
@@ -145,7 +145,8 @@ def _assign(layer: _Layer, target: str, expr, index, shape, batched: bool, prefi
     low = Lowering(dict(layer.shapes), layer.strategy, prefix=prefix, shared=shared,
                    consumable=dead.get(prefix, frozenset()))
     axes = _batch_last(index) if batched and layer.strategy.batch == "last" else index
-    low.assign(target, expr, tuple(axes), tuple(shape))
+    with lowering_step(layer.rule, f"{target} in the network", expr):
+        low.assign(target, expr, tuple(axes), tuple(shape))
     return _statement_lines(low.statements)
 
 

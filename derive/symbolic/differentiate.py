@@ -19,6 +19,8 @@ import sympy as sp
 
 from derive.symbolic import kronecker
 from derive.symbolic.bounds import fold, relax
+from derive.errors import RuleError
+from derive.symbolic.ranges import simplify
 from derive.symbolic.rule import Rule, Tensor
 
 LETTERS = "pqrtuvxyhlefcd"
@@ -112,7 +114,7 @@ def _same(a: sp.Expr, b: sp.Expr) -> bool:
         return True
     if diff.has(sp.Sum):
         return False
-    diff = sp.simplify(diff)
+    diff = simplify(diff)
     diff = diff.xreplace({x: sp.Symbol(f"v{n}") for n, x in enumerate(
         sorted(diff.atoms(sp.Indexed), key=sp.default_sort_key))})
     symbols = sorted(diff.free_symbols, key=str)
@@ -190,7 +192,7 @@ def in_terms_of_output(expr: sp.Expr, rule: Rule, wrt: Tensor) -> sp.Expr:
                     continue  # no single elementary inverse
                 new = subs_deep(expr, h, sols[0])
                 if not new.has(sp.Sum):
-                    new = sp.factor_terms(sp.simplify(new))
+                    new = sp.factor_terms(simplify(new))
                 check = new
                 for o, f in [*back, (out, inst)]:
                     check = subs_deep(check, o, f)
@@ -206,9 +208,12 @@ def in_terms_of_output(expr: sp.Expr, rule: Rule, wrt: Tensor) -> sp.Expr:
 
 @lru_cache(maxsize=None)
 def gradient(rule: Rule, name: str) -> Gradient:
+    """The derivation of ∂J/∂`name`; a step that fails raises `RuleError` naming the rule, the
+    tensor, the step and the expression it worked on."""
     wrt = rule.tensor(name)
     if wrt.role == "label":
-        raise ValueError(f"rule {rule.name!r}: {name!r} is a label; labels are not differentiated")
+        raise RuleError(f"rule {rule.name!r}: {name!r} is a label; labels are not differentiated")
+    step = Step(rule, name)
     index = _fresh_index(rule, wrt)
     G = upstream(rule)
     target = wrt[index]
@@ -219,25 +224,60 @@ def gradient(rule: Rule, name: str) -> Gradient:
 
     out_read = out[rule.index] if (out := rule.output).rank else sp.Symbol(out.name)
     chain = total(sp.Derivative(out_read, target, evaluate=False))
-    kron = total(sp.diff(rule.expr, target))
+    with step("differentiate", rule.expr):
+        kron = total(sp.diff(rule.expr, target))
+    left = sorted(kron.atoms(sp.Derivative), key=sp.default_sort_key)
+    if left:
+        raise RuleError(f"rule {rule.name!r}, gradient with respect to {name!r}: step "
+                        f"'differentiate': SymPy knows no derivative of "
+                        f"{sp.sstr(left[0].expr)} (it stays {sp.sstr(left[0])})")
     ranges = _ranges_of(index, wrt.shape)
     terms = []
-    for t in kronecker.split_terms(kron):
-        t = kronecker.eliminate(t, prefer=rule.index)
-        t = kronecker.simplify_conds(t, ranges)
+    with step("solve deltas", kron):
+        split = kronecker.split_terms(kron)
+    for t in split:
+        with step("solve deltas", t.coeff):
+            t = kronecker.eliminate(t, prefer=rule.index)
+            t = kronecker.simplify_conds(t, ranges)
         if t is not None:
             terms.append(t)
     shapes = rule.shapes | {"g": rule.output.shape}
 
     def finish(kept):
-        gathered = sp.factor_terms(apply_facts(sp.Add(*[fold(t, ranges) for t in kept]),
-                                               rule.facts))
-        return gathered, in_terms_of_output(gathered, rule, wrt)
+        with step("fold bounds and apply facts", kron):
+            gathered = sp.factor_terms(apply_facts(sp.Add(*[fold(t, ranges) for t in kept]),
+                                                   rule.facts))
+        with step("rewrite in the output", gathered):
+            return gathered, in_terms_of_output(gathered, rule, wrt)
 
     gathered, result = finish(terms)
-    relaxed = [relax(t, shapes) for t in terms]
+    with step("relax read ranges", gathered):
+        relaxed = [relax(t, shapes) for t in terms]
     lowered = result if relaxed == terms else finish(relaxed)[1]
     return Gradient(rule, wrt, index, G, chain, kron, gathered, result, lowered)
+
+
+class Step:
+    """`with step("solve deltas", expr):` turns a failure inside into a `RuleError` that names the
+    rule, the tensor, the step and (the start of) the expression."""
+
+    def __init__(self, rule: Rule, name: str):
+        self.rule, self.name = rule, name
+
+    def __call__(self, label: str, expr):
+        self.label, self.expr = label, expr
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, err, tb):
+        if err is None or isinstance(err, RuleError):
+            return False
+        shown = sp.sstr(self.expr)
+        shown = shown if len(shown) <= 300 else shown[:300] + " ..."
+        raise RuleError(f"rule {self.rule.name!r}, gradient with respect to {self.name!r}: step "
+                        f"{self.label!r} failed ({type(err).__name__}: {err}) on {shown}") from err
 
 
 def rename_bound(expr: sp.Expr, avoid: set) -> sp.Expr:

@@ -48,7 +48,9 @@ def _has_delta(expr: sp.Basic) -> bool:
 
 
 def _pull_piecewise(pw: sp.Piecewise) -> list[Term]:
-    """Piecewise((D·x, c), (0, True)) with delta product D: D · Piecewise((x, c), (0, True))."""
+    """Piecewise((D·x, c), (D·y, True)) with delta product D: D · Piecewise((x, c), (y, True)).
+    A branch that is a sum of terms with the same deltas has them factored out first."""
+    pw = sp.Piecewise(*[(sp.factor_terms(sp.expand(v)), c) for v, c in pw.args])
     common = None
     for value, _ in pw.args:
         if value == 0:

@@ -16,6 +16,11 @@ class KernelPrinter(NumPyPrinter):
         super().__init__({"fully_qualified_modules": True, "inline": True})
 
     def _module_format(self, fqn, register=True):
+        if "." in fqn and not fqn.startswith(("numpy.", "np.")):
+            # a generated module imports NumPy only: a function from elsewhere (scipy's erf)
+            # would fail when the kernel runs, so it fails here, when it is printed
+            raise NotImplementedError(f"{fqn.rsplit('.', 1)[-1]} has no NumPy function "
+                                      f"(the printer would call {fqn})")
         return super()._module_format(fqn, register).replace("numpy.", "np.")
 
     def _print_Piecewise(self, expr):

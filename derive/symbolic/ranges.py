@@ -63,15 +63,24 @@ def _without_rounding(expr: sp.Expr) -> sp.Expr:
     return expr
 
 
+def simplify(expr: sp.Expr) -> sp.Expr:
+    """SymPy's simplify, or `expr` unchanged where simplify fails: it is known to raise on
+    nested sums (sympy/sympy#14570, a bare StopIteration) and the engine never depends on it."""
+    try:
+        return sp.simplify(expr)
+    except Exception:  # noqa: BLE001 — any failure of a simplification is a missed rewrite
+        return expr
+
+
 def provably_nonneg(expr: sp.Expr) -> bool:
     expr = sp.expand(expr)
     if expr == 0 or expr.is_nonnegative:  # most index bounds: no simplify needed
         return True
-    expr = sp.simplify(expr)
+    expr = simplify(expr)
     if bool(expr.is_nonnegative) or expr == 0:
         return True
     if expr.has(sp.floor, sp.ceiling):
-        lower = sp.simplify(_without_rounding(expr))
+        lower = simplify(_without_rounding(expr))
         return bool(lower.is_nonnegative) or lower == 0
     return False
 
