@@ -17,7 +17,8 @@ from sympy import Eq, Piecewise, Rational, Sum, exp, log, tanh
 
 from derive.symbolic.rule import Rule, Tensor, indices, sizes
 
-n, i, j, k, m = indices("n i j k m")
+n, i, j, k, m, r = indices("n i j k m r")
+y2, x2, y3, x3, x_ = indices("y2 x2 y3 x3 x")
 c, o, u, v, y, x = indices("c o u v y x")
 N, I, J, K = sizes("N I J K")
 C, H, W, O, KH, KW = sizes("C H W O KH KW")
@@ -25,6 +26,8 @@ OH, OW = sizes("OH OW")
 A, S = sp.symbols("A S", positive=True)
 stride, window = sp.symbols("s k", integer=True, positive=True)
 pad = sp.Symbol("P", integer=True, nonnegative=True)
+eps = sp.Symbol("epsilon", positive=True)
+rate = sp.Symbol("p", real=True, nonnegative=True)  # a real option: the probability of dropping
 
 
 def _activation(name: str, f, doc: str, constants=()) -> Rule:
@@ -37,6 +40,7 @@ def _activation(name: str, f, doc: str, constants=()) -> Rule:
 def _table() -> dict[str, Rule]:
     a, W, b = Tensor("a", (N, I)), Tensor("W", (J, I), "param"), Tensor("b", (J,), "param")
     zk, ak, yk = Tensor("z", (N, K)), Tensor("a", (N, K)), Tensor("y", (N, K), "label")
+    a2, mask = Tensor("a", (N, J)), Tensor("m", (N, J), "label")  # the mask: 1 keeps, 0 drops
     rules = [
         Rule("dense", Tensor("z", (N, J)), (n, j), Sum(W[j, i] * a[n, i], (i, 0, I - 1)) + b[j],
              (a, W, b), doc="fully connected layer"),
@@ -58,8 +62,36 @@ def _table() -> dict[str, Rule]:
                       (k, 0, K - 1)), (n, 0, N - 1)) / N,
              (zk, yk), doc="cross-entropy of softmax(z) against a one-hot label, on logits",
              facts=(Eq(Sum(yk[n, k], (k, 0, K - 1)), 1),)),
+        Rule("dropout", Tensor("z", (N, J)), (n, j), a2[n, j] * mask[n, j] / (1 - rate),
+             (a2, mask), doc="inverted dropout: the kept entries (mask 1) scaled by 1/(1 - p)",
+             options=((rate, "p", 0.5),)),
     ]
-    return {r.name: r for r in rules + _spatial()}
+    return {r.name: r for r in rules + _spatial() + _normalization()}
+
+
+def _normalization() -> list[Rule]:
+    """Batch normalization in training mode: statistics over the batch (and, for images, over
+    the positions), a learnable scale and shift, a constant ε."""
+    x, gamma, beta = Tensor("x", (N, J)), Tensor("gamma", (J,), "param"), Tensor("beta", (J,), "param")
+    mean = Sum(x[m, j], (m, 0, N - 1)) / N
+    var = Sum((x[r, j] - mean) ** 2, (r, 0, N - 1)) / N
+    xi = Tensor("x", (N, C, H, W))
+    gamma2, beta2 = Tensor("gamma", (C,), "param"), Tensor("beta", (C,), "param")
+    count = N * H * W
+    mean2 = Sum(xi[m, c, y2, x2], (m, 0, N - 1), (y2, 0, H - 1), (x2, 0, W - 1)) / count
+    var2 = Sum((xi[r, c, y3, x3] - mean2) ** 2,
+               (r, 0, N - 1), (y3, 0, H - 1), (x3, 0, W - 1)) / count
+    return [
+        Rule("batchnorm", Tensor("y", (N, J)), (n, j),
+             gamma[j] * (x[n, j] - mean) / sp.sqrt(var + eps) + beta[j], (x, gamma, beta),
+             doc="batch normalization of each feature over the batch (training mode)",
+             constants=((eps, Rational(1, 100000)),)),
+        Rule("batchnorm2d", Tensor("y", (N, C, H, W)), (n, c, y, x_),
+             gamma2[c] * (xi[n, c, y, x_] - mean2) / sp.sqrt(var2 + eps) + beta2[c],
+             (xi, gamma2, beta2),
+             doc="batch normalization of each channel over the batch and the positions "
+                 "(training mode)", constants=((eps, Rational(1, 100000)),)),
+    ]
 
 
 def _spatial() -> list[Rule]:

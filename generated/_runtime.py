@@ -31,6 +31,13 @@ def _option(where, name, value, minimum):
     return int(value)
 
 
+def _real_option(where, name, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value) or value < minimum:
+        raise ValueError(f"{where}: {name} must be a finite number >= {minimum}, got {value!r}")
+    return float(value)
+
+
 def _dilate(x, steps):
     """x with step - 1 zeros between neighbours along each axis of `steps` (axis: step)."""
     if all(step == 1 for step in steps.values()):

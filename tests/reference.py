@@ -317,3 +317,53 @@ def lenet5_loss_and_grads(params, x, labels, loss="cross_entropy"):
     d = conv2d_backward(d_z1, x, p["c1_w"], p["c1_b"])
     grads["c1_w"], grads["c1_b"] = d["w"], d["b"]
     return J, grads
+
+
+# ----------------------------------------------------------------------------
+# Dropout and batch normalization (training mode)
+# ----------------------------------------------------------------------------
+
+def dropout_forward(a, m, p=0.5):
+    """Inverted dropout: z = a * m / (1 - p), m holding 1 where a is kept."""
+    return a * m / (1 - p)
+
+
+def dropout_backward(g, a, m, p=0.5):
+    return {"a": g * m / (1 - p)}
+
+
+BN_EPS = 1e-5
+
+
+def _bn_axes(x):
+    """Statistics over the batch, and over the positions of an image batch."""
+    return (0,) if x.ndim == 2 else (0, 2, 3)
+
+
+def _bn_shape(x, v):
+    return v if x.ndim == 2 else v[None, :, None, None]
+
+
+def batchnorm_forward(x, gamma, beta):
+    """y = gamma (x - mean) / sqrt(var + eps) + beta, mean and (biased) var over the batch."""
+    axes = _bn_axes(x)
+    mean = x.mean(axis=axes, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
+    return _bn_shape(x, gamma) * (x - mean) / np.sqrt(var + BN_EPS) + _bn_shape(x, beta)
+
+
+def batchnorm_backward(g, x, gamma, beta):
+    """Ioffe & Szegedy (2015): with xhat = (x - mean) / sigma and m entries per statistic,
+    dx = gamma / (m sigma) (m g - sum g - xhat sum(g xhat)); dgamma = sum g xhat; dbeta = sum g."""
+    axes = _bn_axes(x)
+    count = int(np.prod([x.shape[a] for a in axes]))
+    mean = x.mean(axis=axes, keepdims=True)
+    sigma = np.sqrt(((x - mean) ** 2).mean(axis=axes, keepdims=True) + BN_EPS)
+    xhat = (x - mean) / sigma
+    dx = _bn_shape(x, gamma) / (count * sigma) * (
+        count * g - g.sum(axis=axes, keepdims=True) - xhat * (g * xhat).sum(axis=axes, keepdims=True))
+    return {"x": dx, "gamma": (g * xhat).sum(axis=axes), "beta": g.sum(axis=axes)}
+
+
+batchnorm2d_forward = batchnorm_forward
+batchnorm2d_backward = batchnorm_backward

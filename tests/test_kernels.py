@@ -58,7 +58,10 @@ def test_float32_stays_float32(name):
     want = getattr(reference, f"{name}_backward")(
         g, **{k: v.astype(np.float64) for k, v in inputs.items()})
     for key in grads:
-        assert relative_error(grads[key], want[key]) < 1e-4
+        # float32 rounding, measured against the gradient's or the upstream's scale (a gradient
+        # that is zero in exact arithmetic, batch norm's over two samples, is pure rounding)
+        scale = max(float(np.abs(want[key]).max()), float(np.abs(np.asarray(g)).max()), 1.0)
+        assert float(np.abs(grads[key] - want[key]).max()) <= 1e-4 * scale, key
 
 
 def _grow_last(x):  # noqa: D103

@@ -26,8 +26,10 @@ class Check:
 class Option:
     symbol: str
     keyword: str
-    default: int
+    default: int | float
     minimum: int
+    check: str = "_option"   # `_real_option` for a real-valued option (a dropout rate)
+    nonzero: list[tuple[str, str]] = field(default_factory=list)  # (code, formula) divided by
 
 
 @dataclass
@@ -104,7 +106,8 @@ class Kernel:
     @property
     def runtime(self) -> list[str]:
         """The helpers of the shared runtime module this kernel calls."""
-        return ["_bind", *(["_option"] if self.options else []), *self.helpers]
+        checks = sorted({o.check for o in self.options})
+        return ["_bind", *checks, *self.helpers]
 
     @property
     def keywords(self) -> str:
@@ -237,6 +240,20 @@ def _helpers(statements: list[Statement]) -> list[str]:
             if h + "(" in code]
 
 
+def _divisors(rule: Rule, option, exprs) -> list[tuple[str, str]]:
+    """The denominators of the formulas that depend on the options alone (`1 - p`) and involve
+    `option`: the kernels refuse option values that make them zero."""
+    options = {s for s, *_ in rule.options}
+    found = {}
+    for expr in exprs:
+        for node in sp.preorder_traversal(expr):
+            if isinstance(node, sp.Pow) and node.exp.is_negative and node.base.free_symbols \
+                    and node.base.free_symbols <= options and option in node.base.free_symbols \
+                    and not node.base.is_nonzero:
+                found[size_code(node.base)] = text(node.base)
+    return sorted(found.items())
+
+
 @contextmanager
 def lowering_step(rule: Rule, what: str, expr):
     """Any failure while lowering or printing `expr` as a `LoweringError` naming the rule, the
@@ -286,7 +303,9 @@ def build(rule: Rule, strategy: Strategy = DEFAULT) -> Kernel:
     fuse = None
     if out.fused:
         fuse = f"{out.name} = {out.name}.reshape({', '.join(size_code(d) for d in out.stored_shape)})"
-    options = [Option(str(s), kw, default, 1 if s.is_positive else 0)
+    options = [Option(str(s), kw, default, 1 if s.is_positive else 0,
+                      "_option" if s.is_integer else "_real_option",
+                      _divisors(rule, s, [rule.expr, *[gr.lowered for gr in grads]]))
                for s, kw, default in rule.options]
     return Kernel(
         rule=rule,

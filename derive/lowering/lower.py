@@ -176,6 +176,14 @@ class Lowering:
         return name, axes
 
     def _reduction(self, node) -> tuple[str, tuple]:
+        if isinstance(node, sp.Sum):
+            free = [(v, lo, hi) for v, lo, hi in node.limits if v not in node.function.free_symbols]
+            if free:  # Σ over an index the body does not read: its count times the body
+                kept = [lim for lim in node.limits if lim not in free]
+                counted = sp.Mul(*[hi - lo + 1 for _, lo, hi in free]) * (
+                    sp.Sum(node.function, *kept) if kept else node.function)
+                code, axes = self.lower(counted)
+                return code, axes
         for v, lo, hi in node.limits:
             if lo == 0:
                 self._note_extent(v, hi + 1, str(node))

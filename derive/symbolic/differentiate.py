@@ -22,6 +22,7 @@ from derive.symbolic.bounds import fold, relax
 from derive.errors import RuleError
 from derive.symbolic.ranges import simplify
 from derive.symbolic.rule import Rule, Tensor
+from derive.symbolic.sums import simplify_sums
 
 LETTERS = "pqrtuvxyhlefcd"
 
@@ -158,6 +159,16 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     return sp.factor_terms(expr)
 
 
+def _solve_for(out, f_T, T) -> list:
+    """The solutions T of out = f(T), with every sum (a constant in T) held as a symbol while
+    SymPy solves: solving through sums makes it simplify them, slowly."""
+    sums = sorted(f_T.atoms(sp.Sum), key=sp.default_sort_key)
+    held = {s: sp.Dummy(f"S{k}") for k, s in enumerate(sums)}
+    sols = sp.solve(sp.Eq(out, f_T.xreplace(held)), T)
+    back = {d: s for s, d in held.items()}
+    return [sol.xreplace(back) for sol in sols]
+
+
 def in_terms_of_output(expr: sp.Expr, rule: Rule, wrt: Tensor) -> sp.Expr:
     """Rewrite reads of `wrt` as reads of the forward output, where an exact inverse exists."""
     primary = _primary_access(rule, wrt)
@@ -179,17 +190,20 @@ def in_terms_of_output(expr: sp.Expr, rule: Rule, wrt: Tensor) -> sp.Expr:
             inst = rule.expr.subs(dict(zip(rule.index, read.indices)), simultaneous=True)
             out = rule.output[read.indices]
             for h in sp.preorder_traversal(inst):
-                if not isinstance(h, sp.Expr) or not h.has(read):
-                    continue
+                if not isinstance(h, sp.Expr) or not h.has(read) or h.has(sp.Sum):
+                    continue  # a sum reads other entries too: no inverse at one position
                 T = sp.Dummy("T")
                 try:
                     f_T = inst.xreplace({h: T})
-                    sols = sp.solve(sp.Eq(out, f_T), T)
+                    sols = _solve_for(out, f_T, T)
                 except (NotImplementedError, TypeError, ValueError):
                     continue
                 if (f_T.has(read) or len(sols) != 1
                         or sols[0].has(sp.nan, sp.zoo, sp.Piecewise, sp.LambertW)):
                     continue  # no single elementary inverse
+                if any(isinstance(x, sp.Indexed) and x.base == wrt.base
+                       for x in sp.preorder_traversal(sols[0])) and not expr.has(h):
+                    continue  # the inverse reads `wrt` again, and there is no `h` to replace
                 new = subs_deep(expr, h, sols[0])
                 if not new.has(sp.Sum):
                     new = sp.factor_terms(simplify(new))
@@ -247,6 +261,8 @@ def gradient(rule: Rule, name: str) -> Gradient:
         with step("fold bounds and apply facts", kron):
             gathered = sp.factor_terms(apply_facts(sp.Add(*[fold(t, ranges) for t in kept]),
                                                    rule.facts))
+        with step("sum algebra", gathered):
+            gathered = simplify_sums(gathered)
         with step("rewrite in the output", gathered):
             return gathered, in_terms_of_output(gathered, rule, wrt)
 

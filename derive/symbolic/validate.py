@@ -94,8 +94,13 @@ def validate_rule(rule) -> None:
         if t.fused and sorted(a for group in t.fused for a in group) != list(range(t.rank)):
             _fail(rule, f"tensor {t.name!r}: fused groups {t.fused} must cover axes 0..{t.rank - 1}")
     for sym, keyword, default in rule.options:
-        if not keyword.isidentifier() or not isinstance(default, int):
-            _fail(rule, f"option {sym} needs a keyword name and an integer default")
+        if not keyword.isidentifier():
+            _fail(rule, f"option {sym} needs a keyword name, got {keyword!r}")
+        if sym.is_integer and not isinstance(default, int):
+            _fail(rule, f"option {sym} is an integer symbol and needs an integer default")
+        if not sym.is_integer and not (sym.is_real and isinstance(default, (int, float))):
+            _fail(rule, f"option {sym} needs an integer symbol, or a real one with a number "
+                        f"default (sp.Symbol({str(sym)!r}, real=True)), got default {default!r}")
     if not isinstance(rule.expr, sp.Expr):
         _fail(rule, f"the forward expression must be a SymPy expression, not {type(rule.expr)}")
     ranges = rule.out_ranges
