@@ -16,6 +16,7 @@ import sympy as sp
 from sympy import Eq, Piecewise, Rational, Sum, exp, log, tanh
 
 from derive.symbolic.rule import Rule, Tensor, indices, sizes
+from derive.symbolic.stable import ReduceMax
 
 n, i, j, k, m, r = indices("n i j k m r")
 y2, x2, y3, x3, x_ = indices("y2 x2 y3 x3 x")
@@ -112,6 +113,12 @@ def _spatial() -> list[Rule]:
              Sum(a[n, c, stride * i + u, stride * j + v], (u, 0, window - 1), (v, 0, window - 1))
              / window ** 2, (a,),
              doc="average pooling over k x k windows with stride s",
+             options=((window, "size", 2), (stride, "stride", 2)), derived=pool_sizes),
+        Rule("maxpool2d", Tensor("z", (N, C, OH, OW)), (n, c, i, j),
+             ReduceMax(a[n, c, stride * i + u, stride * j + v], (u, 0, window - 1),
+                       (v, 0, window - 1)), (a,),
+             doc="max pooling over k x k windows with stride s; the gradient goes to the entries "
+                 "equal to their window's maximum (all of them where several tie)",
              options=((window, "size", 2), (stride, "stride", 2)), derived=pool_sizes),
         Rule("flatten", Tensor("z", (N, C, H, W), fused=((0,), (1, 2, 3))), (n, c, y, x),
              a[n, c, y, x], (a,),

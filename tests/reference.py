@@ -367,3 +367,32 @@ def batchnorm_backward(g, x, gamma, beta):
 
 batchnorm2d_forward = batchnorm_forward
 batchnorm2d_backward = batchnorm_backward
+
+
+# ----------------------------------------------------------------------------
+# Max pooling
+# ----------------------------------------------------------------------------
+
+def maxpool2d_forward(a, k=2, stride=2):
+    """z[n,c,i,j] = max over the k x k window at (stride i, stride j)."""
+    n, c, h, w = a.shape
+    oh, ow = (h - k) // stride + 1, (w - k) // stride + 1
+    z = np.empty((n, c, oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            z[:, :, i, j] = a[:, :, i * stride:i * stride + k, j * stride:j * stride + k].max(axis=(2, 3))
+    return z
+
+
+def maxpool2d_backward(g, a, k=2, stride=2):
+    """Each window passes g to every entry equal to its maximum (all of them where they tie);
+    overlapping windows add."""
+    n, c, h, w = a.shape
+    z = maxpool2d_forward(a, k, stride)
+    da = np.zeros_like(a, dtype=float)
+    for i in range(z.shape[2]):
+        for j in range(z.shape[3]):
+            window = a[:, :, i * stride:i * stride + k, j * stride:j * stride + k]
+            hit = window == z[:, :, i, j][:, :, None, None]
+            da[:, :, i * stride:i * stride + k, j * stride:j * stride + k] += hit * g[:, :, i, j][:, :, None, None]
+    return {"a": da}

@@ -22,12 +22,12 @@ from generated.lenet5 import LeNet5
 from generated.lenet5_per_rule import LeNet5PerRule
 
 ODD = Network(
-    "oddnet", "OddNet", "a network with strides, padding, overlapping pools and depthwise kernels",
+    "oddnet", "OddNet", "a network with strides, padding, overlapping max pools and depthwise kernels",
     (2, 13, 11), 3,
     (Layer("c1", "conv2d", (("w", (4, 2, 3, 3)), ("b", (4,))),
            options=(("stride", 2), ("padding", 1))),
      Layer("c1_relu", "relu"),
-     Layer("p1", "avgpool2d", options=(("size", 3), ("stride", 2))),
+     Layer("p1", "maxpool2d", options=(("size", 3), ("stride", 2))),
      Layer("d1", "depthwise_conv2d", (("w", (4, 2, 2)),)),
      Layer("d1_act", "scaled_tanh"),
      Layer("flat", "flatten"),

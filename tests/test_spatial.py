@@ -99,6 +99,34 @@ def test_avgpool2d(window, case, seed):
           window)
 
 
+@WINDOWS
+@SETTINGS
+@given(pool_case(), st.integers(0, 2**16))
+def test_maxpool2d(window, case, seed):
+    shape, options = case
+    assume(options["size"] <= min(shape[2:]))
+    inputs = {"a": np.random.default_rng(seed).standard_normal(shape)}
+    check("maxpool2d", inputs, options, {"k": options["size"], "stride": options["stride"]}, seed,
+          window)
+
+
+@WINDOWS
+@pytest.mark.parametrize("size, stride", [(2, 2), (3, 2), (2, 1)])
+def test_maxpool2d_ties_all_receive_the_gradient(window, size, stride):
+    """The convention for ties, stated in the rule: every entry equal to its window's maximum
+    receives the window's upstream gradient (overlapping windows add)."""
+    rng = np.random.default_rng(size * 10 + stride)
+    a = rng.integers(0, 3, (2, 3, 7, 6)).astype(float)  # few values: many ties
+    module = strategy_module("maxpool2d", window)
+    z = module.forward(a, size=size, stride=stride)
+    g = rng.standard_normal(z.shape)
+    got = module.backward(g, a, z, size=size, stride=stride)["a"]
+    want = reference.maxpool2d_backward(g, a, k=size, stride=stride)["a"]
+    assert np.allclose(got, want, rtol=0, atol=1e-12)
+    window_hits = (a[:, :, :size, :size] == z[:, :, :1, :1]).sum(axis=(2, 3))
+    assert (window_hits > 1).any()  # the case is about ties
+
+
 @SETTINGS
 @given(pool_case(), st.integers(0, 2**16))
 def test_flatten(case, seed):

@@ -163,7 +163,7 @@ class Lowering:
         return expr.xreplace(swap), axes, {swap[node]: ax for node, (_, ax) in leaves.items()}
 
     def _temp(self, node) -> tuple[str, tuple]:
-        if isinstance(node, sp.Sum) and is_window(node):
+        if isinstance(node, (sp.Sum, ReduceMax)) and is_window(node):
             return self._reduction(node)  # a window sum writes its own statements
         code, axes = self._reduction(node)
         key = (code, axes)  # the same code over other indices is another array
@@ -187,7 +187,7 @@ class Lowering:
         for v, lo, hi in node.limits:
             if lo == 0:
                 self._note_extent(v, hi + 1, str(node))
-        if isinstance(node, sp.Sum) and is_window(node):
+        if is_window(node):
             return lower_window(self, node, self.extent_rank)
         bound = [v for v, *_ in node.limits]
         body = node.function

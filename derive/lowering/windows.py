@@ -14,7 +14,8 @@ import sympy as sp
 from derive.errors import LoweringError
 from derive.lowering import gemm
 from derive.lowering.affine import _affine, _pad_widths, _py, _reach
-from derive.symbolic.printing import size_code
+from derive.symbolic.printing import KernelPrinter, size_code
+from derive.symbolic.stable import ReduceMax
 
 
 def is_window(node: sp.Sum) -> bool:
@@ -23,15 +24,17 @@ def is_window(node: sp.Sum) -> bool:
                for r in node.function.atoms(sp.Indexed))
 
 
-def lower_window(low, node: sp.Sum, extent_rank) -> tuple[str, tuple]:
-    """Statements for a window sum; returns the accumulator's name and axes."""
+def lower_window(low, node, extent_rank) -> tuple[str, tuple]:
+    """Statements for a window sum (or maximum); returns the accumulator's name and axes."""
     bound = [v for v, *_ in node.limits]
-    coeff, body = node.function.as_coeff_Mul()
+    maximum = isinstance(node, ReduceMax)
+    coeff, body = (1, node.function) if maximum else node.function.as_coeff_Mul()
     factors = list(sp.Mul.make_args(body))
     reads = [f for f in factors if isinstance(f, sp.Indexed)]
     scalars = [f for f in factors if not isinstance(f, sp.Indexed)]
-    if any(f.free_symbols & set(low.extent) for f in scalars):
-        raise LoweringError(f"a window sum of a non-read factor: {node}")
+    elementwise = maximum or any(f.free_symbols & set(low.extent) for f in scalars)
+    if elementwise:
+        reads = sorted(body.atoms(sp.Indexed), key=sp.default_sort_key)
     index_vars = sorted(low.extent, key=lambda v: v.name)
     loops, parsed = [], []
     for r in reads:
@@ -46,6 +49,8 @@ def lower_window(low, node: sp.Sum, extent_rank) -> tuple[str, tuple]:
                 if pick not in loops:
                     loops.append(pick)
         parsed.append((r, axes))
+    if elementwise:
+        return _lower_elementwise(low, node, body, coeff, parsed, loops, bound, maximum)
     dilated = any(den != 1 for _, axes in parsed for _, _, den in axes)
     costs = {}
     if low.strategy.window == "gemm":
@@ -119,6 +124,61 @@ def lower_window(low, node: sp.Sum, extent_rank) -> tuple[str, tuple]:
     return name, keep
 
 
+def _lower_elementwise(low, node, body, coeff, parsed, loops, bound, maximum: bool):
+    """A window sum or maximum of any elementwise body (`[a = z] g`, `max a`): the offset loop,
+    every read a view at each offset, the body evaluated on the views and added (or maxed)
+    into place."""
+    loops = []  # here the loop runs over the summed (maxed) index of each mixed axis
+    for _, axes in parsed:
+        for coeffs, _, _ in axes:
+            summed = [v for v in coeffs if v in bound] if len(coeffs) == 2 else []
+            if len(coeffs) == 2 and len(summed) == 1 and summed[0] not in loops:
+                loops.append(summed[0])
+    if set(loops) != set(bound):
+        raise LoweringError(f"a window {'maximum' if maximum else 'sum'} over an index that is "
+                            f"not a kernel offset, of a body that is not a product of reads: {node}")
+    loops.sort(key=lambda v: low.order.index(v) if v in low.order else len(low.order))
+    vector = list(dict.fromkeys(v for _, axes in parsed for coeffs, _, _ in axes
+                                for v in coeffs if v not in loops))
+    every = low._canon(vector + loops)
+    keep = tuple(a for a in every if a not in bound)
+    name = f"{low.prefix}{len(low._temps)}"
+    low._temps[name] = keep
+    lines = []
+    prepared = [(_dilated(low, r, axes, lines, name), r, axes) for r, axes in parsed]
+    (guards, views), clipped = _offset_views(low, prepared, loops)
+    dtype = f"np.result_type({', '.join(sorted({str(r.base.label) for r, _ in parsed}))})"
+    if maximum:
+        dims = ", ".join(size_code(low.extent[a]) for a in keep) + ("," if len(keep) == 1 else "")
+        lines.append(f"{name} = np.full(({dims}), -np.inf, dtype={dtype})")
+    else:
+        lines.append(f"{name} = {low.alloc(name, keep, dtype, zero=True)}")
+    swap = {r: sp.Symbol(_aligned(low, code, axes, keep)) for (r, _), (code, axes)
+            in zip(parsed, views)}
+    code = KernelPrinter().doprint(coeff * body.xreplace(swap))
+    depth = ""
+    for v in loops:
+        lines.append(f"{depth}for {_py(v)} in range({size_code(low.extent[v])}):")
+        depth += "    "
+    lines += [depth + g for g in guards]
+    slots = [f"{clipped[a][0]}:{clipped[a][1]}" if a in clipped else ":" for a in keep]
+    while slots and slots[-1] == ":":
+        slots.pop()
+    target = f"{name}[{', '.join(slots)}]" if slots else name
+    lines.append(f"{depth}np.maximum({target}, {code}, out={target})" if maximum
+                 else f"{depth}{target} += {code}")
+    low.emit(name, lines, node, keep)
+    return name, keep
+
+
+def _aligned(low, code: str, axes, into) -> str:
+    """A view with `axes`, transposed and broadcast against arrays with the axes `into`."""
+    order = tuple(a for a in into if a in axes)
+    if order != tuple(axes):
+        code = f"np.transpose({code}, {tuple(axes.index(a) for a in order)})"
+    return low.align(code if code.replace("_", "").isalnum() else f"({code})", order, into)
+
+
 def _dilated(low, read, axes, lines, tag) -> str:
     """The array a read gathers from: dilated along axes read at a fraction (m | index)."""
     base = str(read.base.label)
@@ -162,8 +222,10 @@ def _offset_views(low, prepared, loops):
                 ranges[v] = (f"{_py(v)}0", f"{_py(v)}1")
                 guards.append(f"{ranges[v][0]}, {ranges[v][1]} = 0, {size_code(low.extent[v])}")
             first, stop = ranges[v]
-            guards.append(f"{first}, {stop} = _fit({first}, {stop}, {low.print_scalar(coeffs[v])}, "
-                          f"{low.print_scalar(offset)}, {low.print_scalar(extent)})")
+            fit = (f"{first}, {stop} = _fit({first}, {stop}, {low.print_scalar(coeffs[v])}, "
+                   f"{low.print_scalar(offset)}, {low.print_scalar(extent)})")
+            if fit not in guards:  # two reads of one axis narrow it alike
+                guards.append(fit)
     for v, (first, stop) in ranges.items():
         guards.append(f"if {first} >= {stop}:")
         guards.append("    continue")

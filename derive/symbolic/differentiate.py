@@ -22,7 +22,8 @@ from derive.symbolic.bounds import fold, relax
 from derive.errors import RuleError
 from derive.symbolic.ranges import simplify
 from derive.symbolic.rule import Rule, Tensor
-from derive.symbolic.sums import simplify_sums
+from derive.symbolic.stable import ReduceMax
+from derive.symbolic.sums import canonical, simplify_sums
 
 LETTERS = "pqrtuvxyhlefcd"
 
@@ -169,8 +170,45 @@ def _solve_for(out, f_T, T) -> list:
     return [sol.xreplace(back) for sol in sols]
 
 
+def output_reads(expr: sp.Expr, rule: Rule) -> sp.Expr:
+    """A reduction in `expr` that is the rule's own forward reduction at some output index (a
+    window's maximum at (p - u)/s) read as the output there: the backward reads what the
+    forward computed instead of computing it again."""
+    if not isinstance(rule.expr, ReduceMax) or not rule.output.rank:
+        return expr
+    unknown = {i: sp.Dummy(f"at_{i}") for i in rule.index}
+    pattern = canonical(rule.expr.xreplace(unknown))
+
+    def swap(node):
+        at = _output_index(pattern, canonical(node), list(unknown.values()))
+        if at is None:
+            return node
+        return rule.output[stored_index(rule.output, tuple(at[unknown[i]] for i in rule.index))]
+    return expr.replace(lambda e: isinstance(e, ReduceMax), swap)
+
+
+def _output_index(pattern, node, unknown) -> dict | None:
+    """The output index at which `pattern` (the forward expression, its output indices
+    `unknown`) is `node`: solved from the indices of their reads, then checked whole."""
+    reads = [x for x in sp.preorder_traversal(pattern) if isinstance(x, sp.Indexed)]
+    there = [x for x in sp.preorder_traversal(node) if isinstance(x, sp.Indexed)]
+    if len(reads) != len(there) or any(a.base != b.base for a, b in zip(reads, there)):
+        return None
+    equations = [sp.Eq(a, b) for r, t in zip(reads, there) for a, b in zip(r.indices, t.indices)
+                 if a.has(*unknown)]
+    try:
+        solved = sp.solve(equations, unknown, dict=True)
+    except (NotImplementedError, ValueError, TypeError):
+        return None
+    if len(solved) != 1 or set(solved[0]) != set(unknown):
+        return None
+    return solved[0] if sp.expand(pattern.xreplace(solved[0]) - node) == 0 or \
+        pattern.xreplace(solved[0]) == node else None
+
+
 def in_terms_of_output(expr: sp.Expr, rule: Rule, wrt: Tensor) -> sp.Expr:
     """Rewrite reads of `wrt` as reads of the forward output, where an exact inverse exists."""
+    expr = output_reads(expr, rule)
     primary = _primary_access(rule, wrt)
     if primary is None:
         return expr

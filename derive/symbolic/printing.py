@@ -37,6 +37,10 @@ class KernelPrinter(NumPyPrinter):
             return f"1/{self.parenthesize(expr.base, 50)}"
         return super()._print_Pow(expr, rational)
 
+    def _print_Attains(self, expr):
+        x, m = expr.args
+        return f"({self._print(x)} == {self._print(m)})"
+
     def _print_Relational(self, expr):
         return f"({self._print(expr.lhs)} {expr.rel_op} {self._print(expr.rhs)})"
 

@@ -31,6 +31,23 @@ class ReduceMax(ExprWithIntLimits):
     def is_commutative(self):
         return True
 
+    def _eval_derivative(self, s):
+        """The derivative of a maximum goes to the entries that attain it: every one of them,
+        when several tie (Theano's convention; ties have probability zero for continuous
+        inputs). d max_u f(u) = Σ_u [f(u) = max] · df(u)."""
+        f = self.function
+        inner = {v: sp.Dummy(v.name, integer=True) for v, _, _ in self.limits}
+        top = ReduceMax(f.xreplace(inner), *[(inner[v], lo, hi) for v, lo, hi in self.limits])
+        return sp.Sum(Attains(f, top) * sp.diff(f, s), *self.limits)
+
+    def _pretty(self, printer):
+        from sympy.printing.pretty.stringpict import prettyForm
+
+        below = ",".join(printer._print(v).render() for v, *_ in self.limits)
+        body = printer._print(self.function)
+        head = prettyForm(*prettyForm(f"max_{below} ").right(body))
+        return head
+
     def _latex(self, printer):
         below = ", ".join(printer._print(v) for v, *_ in self.limits)
         return r"\max_{%s} %s" % (below, printer._print(self.function))
@@ -38,6 +55,24 @@ class ReduceMax(ExprWithIntLimits):
     def _sympystr(self, printer):
         below = ",".join(printer._print(v) for v, *_ in self.limits)
         return "max_{%s}(%s)" % (below, printer._print(self.function))
+
+
+class Attains(sp.Function):
+    """The Iverson bracket [x = m]: 1 where x attains the maximum m, else 0 (constant between
+    ties, so its derivative is zero). Opaque to SymPy, which would otherwise move a Piecewise on
+    a summation index out of its sum."""
+    nargs = 2
+
+    def fdiff(self, argindex=1):
+        return sp.Integer(0)
+
+    def _latex(self, printer):
+        x, m = self.args
+        return r"\left[%s = %s\right]" % (printer._print(x), printer._print(m))
+
+    def _sympystr(self, printer):
+        x, m = self.args
+        return "[%s == %s]" % (printer._print(x), printer._print(m))
 
 
 def _shift(node: sp.Sum) -> sp.Expr:

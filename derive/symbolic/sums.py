@@ -12,6 +12,7 @@ normalization gradient into its three-term closed form. Nothing here knows a lay
 from __future__ import annotations
 
 import sympy as sp
+from sympy.concrete.expr_with_limits import ExprWithLimits
 
 
 def canonical(expr: sp.Expr, depth: int = 0) -> sp.Expr:
@@ -19,11 +20,11 @@ def canonical(expr: sp.Expr, depth: int = 0) -> sp.Expr:
     only in the names of their indices become identical."""
     if not isinstance(expr, sp.Basic) or not expr.args:
         return expr
-    if isinstance(expr, sp.Sum):
+    if isinstance(expr, ExprWithLimits):
         swap = {v: sp.Symbol(f"_i{depth}_{k}", integer=True)
                 for k, (v, _, _) in enumerate(expr.limits)}
         limits = [(swap[v], lo, hi) for v, lo, hi in expr.limits]
-        return sp.Sum(canonical(expr.function.xreplace(swap), depth + 1), *limits)
+        return expr.func(canonical(expr.function.xreplace(swap), depth + 1), *limits)
     return expr.func(*[canonical(a, depth) for a in expr.args])
 
 
