@@ -87,8 +87,9 @@ def check_module(rule, module, rng, eps: float = 1e-6, most: int = 24) -> list[C
             for step in (eps, -eps):
                 shifted = dict(inputs, **{name: x.copy()})
                 shifted[name][idx] += step
-                values.append(float(np.sum(np.asarray(g) * forward(shifted))))
-            numeric.append((values[0] - values[1]) / (2 * eps))
+                values.append(np.asarray(forward(shifted)))
+            # subtracted before summing: two sums of many terms would cancel
+            numeric.append(float(np.sum(np.asarray(g) * (values[0] - values[1]))) / (2 * eps))
             analytic.append(float(np.asarray(grads[name])[idx]))
         a, n = np.array(analytic), np.array(numeric)
         error = float(np.linalg.norm(a - n) / max(np.linalg.norm(n), np.linalg.norm(a), 1.0))

@@ -117,8 +117,8 @@ def finite_difference(module, inputs, g, name, eps=1e-6, **options) -> np.ndarra
             shifted = dict(inputs)
             shifted[name] = x.copy()
             shifted[name][idx] += step
-            values.append(np.sum(np.asarray(g) * call_forward(module, shifted, **options)))
-        grad[idx] = (values[0] - values[1]) / (2 * eps)
+            values.append(np.asarray(call_forward(module, shifted, **options)))
+        grad[idx] = np.sum(np.asarray(g) * (values[0] - values[1])) / (2 * eps)
     return grad
 
 

@@ -28,9 +28,8 @@ def fd_check(module, inputs, g, rng, count=10, eps=1e-6, **options):
             for step in (eps, -eps):
                 shifted = dict(inputs, **{name: x.copy()})
                 shifted[name][idx] += step
-                values.append(np.sum(g * module.forward(*[shifted[k] for k in module.INPUTS],
-                                                        **options)))
-            fd = (values[0] - values[1]) / (2 * eps)
+                values.append(module.forward(*[shifted[k] for k in module.INPUTS], **options))
+            fd = np.sum(g * (values[0] - values[1])) / (2 * eps)
             assert abs(grads[name][idx] - fd) <= 1e-6 * max(1.0, abs(fd)), (name, idx)
     return out, grads
 

@@ -51,8 +51,9 @@ def sampled_fd(module, inputs, g, name, rng, count=12, eps=1e-6, **options):
         for step in (eps, -eps):
             shifted = dict(inputs, **{name: x.copy()})
             shifted[name][idx] += step
-            values.append(np.sum(g * call_forward(module, shifted, **options)))
-        out.append((values[0] - values[1]) / (2 * eps))
+            values.append(call_forward(module, shifted, **options))
+        # the outputs subtracted before they are summed: two sums of many terms would cancel
+        out.append(np.sum(g * (values[0] - values[1])) / (2 * eps))
     return picks, np.array(out)
 
 
