@@ -77,8 +77,12 @@ def render_network_per_rule(net) -> str:
     """The network as calls of the per-rule kernels: the reference path."""
     from derive.lowering.network import plan
 
+    from derive.lowering.netlower import layout
+    from derive.lowering.strategy import DEFAULT
+
     return environment().get_template("network_per_rule.py.j2").render(
-        input_shape=_input_shape(net), class_name=f"{net.class_name}PerRule", **plan(net))
+        input_shape=_input_shape(net), class_name=f"{net.class_name}PerRule",
+        layout=layout(net, DEFAULT), **plan(net))
 
 
 def load_generated(folder: Path, name: str):

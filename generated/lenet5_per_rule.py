@@ -82,7 +82,7 @@ class LeNet5PerRule:
             raise ValueError(f"LeNet5PerRule: y must be {n} integer labels, got {y.dtype} {y.shape}")
         if n and (y.min() < 0 or y.max() >= CLASSES):
             raise ValueError(f"LeNet5PerRule: labels must lie in 0..{CLASSES - 1}")
-        onehot = np.zeros((n, CLASSES), dtype=self.dtype)
+        onehot = np.zeros((n, CLASSES), dtype=self.dtype)  # (N, CLASSES)
         onehot[np.arange(n), y] = 1
         return onehot
 

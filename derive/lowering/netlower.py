@@ -277,7 +277,7 @@ def _lower(net: Network, strategy: Strategy, dead: dict) -> dict:
             head.append(step)
             value = target
         heads.append((loss, head))
-    return _module_data(net, steps, heads, params, current) | {"layout": _layout(net, strategy)}
+    return _module_data(net, steps, heads, params, current) | {"layout": layout(net, strategy)}
 
 
 def cost(expr: sp.Expr, shapes: dict, out_shape) -> tuple[sp.Expr, sp.Expr]:
@@ -299,7 +299,7 @@ def cost(expr: sp.Expr, shapes: dict, out_shape) -> tuple[sp.Expr, sp.Expr]:
     return sp.expand(count(expr, size)), sp.expand(entries)
 
 
-def _layout(net: Network, strategy: Strategy) -> dict:
+def layout(net: Network, strategy: Strategy) -> dict:
     """Code for the module's boundary: the input into the chain's layout, labels, scores out."""
     sample = ", ".join(map(str, net.input_shape))
     if strategy.batch == "last":

@@ -78,13 +78,7 @@ def lower_window(low, node, extent_rank) -> tuple[str, tuple]:
     offsets = how == "offsets"
     if not offsets:
         loops = []
-    loops.sort(key=lambda v: low.order.index(v) if v in low.order else len(low.order))
-    vector = list(dict.fromkeys(v for _, axes in parsed for coeffs, _, _ in axes
-                                for v in coeffs if v not in loops))
-    every = low._canon(vector + loops)
-    keep = tuple(a for a in every if a not in bound)
-    name = f"{low.prefix}{len(low._temps)}"
-    low._temps[name] = keep
+    every, keep, name = _accumulator(low, parsed, loops, bound)
     lines = []
     arrays = sorted({str(r.base.label) for r in reads})
     if offsets:
@@ -124,6 +118,19 @@ def lower_window(low, node, extent_rank) -> tuple[str, tuple]:
     return name, keep
 
 
+def _accumulator(low, parsed, loops, bound):
+    """The window's index variables in canonical order (`loops` sorted into it), the ones it
+    keeps, and the name of its accumulator."""
+    loops.sort(key=lambda v: low.order.index(v) if v in low.order else len(low.order))
+    vector = list(dict.fromkeys(v for _, axes in parsed for coeffs, _, _ in axes
+                                for v in coeffs if v not in loops))
+    every = low._canon(vector + loops)
+    keep = tuple(a for a in every if a not in bound)
+    name = f"{low.prefix}{len(low._temps)}"
+    low._temps[name] = keep
+    return every, keep, name
+
+
 def _lower_elementwise(low, node, body, coeff, parsed, loops, bound, maximum: bool):
     """A window sum or maximum of any elementwise body (`[a = z] g`, `max a`): the offset loop,
     every read a view at each offset, the body evaluated on the views and added (or maxed)
@@ -137,13 +144,7 @@ def _lower_elementwise(low, node, body, coeff, parsed, loops, bound, maximum: bo
     if set(loops) != set(bound):
         raise LoweringError(f"a window {'maximum' if maximum else 'sum'} over an index that is "
                             f"not a kernel offset, of a body that is not a product of reads: {node}")
-    loops.sort(key=lambda v: low.order.index(v) if v in low.order else len(low.order))
-    vector = list(dict.fromkeys(v for _, axes in parsed for coeffs, _, _ in axes
-                                for v in coeffs if v not in loops))
-    every = low._canon(vector + loops)
-    keep = tuple(a for a in every if a not in bound)
-    name = f"{low.prefix}{len(low._temps)}"
-    low._temps[name] = keep
+    _, keep, name = _accumulator(low, parsed, loops, bound)
     lines = []
     prepared = [(_dilated(low, r, axes, lines, name), r, axes) for r, axes in parsed]
     (guards, views), clipped = _offset_views(low, prepared, loops)
