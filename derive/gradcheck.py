@@ -52,9 +52,9 @@ def inputs_for(rule, sizes: dict, rng) -> dict:
     inputs = {}
     for t in rule.tensors:
         shape = tuple(int(sp.sympify(d).subs(defs).subs(sizes)) for d in t.shape)
-        if t.role != "label":
+        if t.role in ("input", "param"):
             inputs[t.name] = rng.standard_normal(shape)
-        elif rule.facts and shape:
+        elif t.role == "label" and rule.facts and shape:
             y = np.zeros(shape)
             y.reshape(-1, shape[-1])[np.arange(int(np.prod(shape[:-1]))),
                                      rng.integers(0, shape[-1], int(np.prod(shape[:-1])))] = 1

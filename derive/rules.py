@@ -28,6 +28,7 @@ A, S = sp.symbols("A S", positive=True)
 stride, window = sp.symbols("s k", integer=True, positive=True)
 pad = sp.Symbol("P", integer=True, nonnegative=True)
 eps = sp.Symbol("epsilon", positive=True)
+j0 = sp.Symbol("j0", positive=True)  # the paper's positive constant j in its equation (9)
 rate = sp.Symbol("p", real=True, nonnegative=True)  # a real option: the probability of dropping
 
 
@@ -67,7 +68,7 @@ def _table() -> dict[str, Rule]:
              (a2, mask), doc="inverted dropout: the kept entries (mask 1) scaled by 1/(1 - p)",
              options=((rate, "p", 0.5),)),
     ]
-    return {r.name: r for r in rules + _spatial() + _normalization()}
+    return {r.name: r for r in rules + _spatial() + _normalization() + _lenet1998()}
 
 
 def _normalization() -> list[Rule]:
@@ -130,6 +131,40 @@ def _spatial() -> list[Rule]:
     ]
 
 
+def _lenet1998() -> list[Rule]:
+    """The pieces of LeCun, Bottou, Bengio and Haffner (1998), section II-B, that the article's
+    LeNet-5 simplifies away: trainable subsampling, C3's connection table, Euclidean RBF output
+    units and the loss of the paper's equation (9)."""
+    a = Tensor("a", (N, C, H, W))
+    pool_sizes = ((OH, sp.floor((H - window) / stride) + 1), (OW, sp.floor((W - window) / stride) + 1))
+    coef, bias = Tensor("w", (C,), "param"), Tensor("b", (C,), "param")
+    table = Tensor("T", (O, C), "constant")  # 1 where input map c feeds output map o
+    w, b = Tensor("w", (O, C, KH, KW), "param"), Tensor("b", (O,), "param")
+    x, proto = Tensor("x", (N, J)), Tensor("w", (K, J), "constant")
+    y, t = Tensor("y", (N, K)), Tensor("t", (N, K), "label")
+    return [
+        Rule("subsample2d", Tensor("z", (N, C, OH, OW)), (n, c, i, j),
+             coef[c] * Sum(a[n, c, stride * i + u, stride * j + v], (u, 0, window - 1),
+                           (v, 0, window - 1)) + bias[c], (a, coef, bias),
+             doc="trainable subsampling: each window's sum times a coefficient, plus a bias, "
+                 "per map", options=((window, "size", 2), (stride, "stride", 2)),
+             derived=pool_sizes),
+        Rule("conv2d_table", Tensor("z", (N, O, OH, OW)), (n, o, i, j),
+             Sum(table[o, c] * w[o, c, u, v] * a[n, c, i + u, j + v],
+                 (c, 0, C - 1), (u, 0, KH - 1), (v, 0, KW - 1)) + b[o], (a, w, b, table),
+             doc="convolution through a connection table T (output map o reads input map c "
+                 "where T[o, c] = 1)", derived=((OH, H - KH + 1), (OW, W - KW + 1))),
+        Rule("rbf", Tensor("y", (N, K)), (n, k), Sum((x[n, j] - proto[k, j]) ** 2, (j, 0, J - 1)),
+             (x, proto), doc="Euclidean radial basis function units with fixed prototypes w"),
+        Rule("rbf_map_loss", Tensor("E", ()), (),
+             Sum(Sum(t[n, k] * y[n, k], (k, 0, K - 1))
+                 + log(exp(-j0) + Sum(exp(-y[n, m]), (m, 0, K - 1))), (n, 0, N - 1)) / N,
+             (y, t), doc="the 1998 paper's loss (its equation 9): the correct class's RBF output "
+                         "plus log(e^-j + Σ_i e^-y_i)",
+             facts=(Eq(Sum(t[n, k], (k, 0, K - 1)), 1),), constants=((j0, Rational(1)),)),
+    ]
+
+
 RULES: dict[str, Rule] = _table()
 
 
@@ -138,3 +173,4 @@ def get(name: str) -> Rule:
         return RULES[name]
     except KeyError:
         raise KeyError(f"no rule {name!r}; rules: {', '.join(sorted(RULES))}") from None
+

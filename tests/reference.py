@@ -396,3 +396,52 @@ def maxpool2d_backward(g, a, k=2, stride=2):
             hit = window == z[:, :, i, j][:, :, None, None]
             da[:, :, i * stride:i * stride + k, j * stride:j * stride + k] += hit * g[:, :, i, j][:, :, None, None]
     return {"a": da}
+
+
+# ----------------------------------------------------------------------------
+# LeCun et al. (1998): trainable subsampling, connection-table convolution, RBF units, eq. (9)
+# ----------------------------------------------------------------------------
+
+def subsample2d_forward(a, w, b, k=2, stride=2):
+    """z[n,c,i,j] = w[c] * (sum of the k x k window) + b[c]."""
+    pooled = avgpool2d_forward(a, k, stride) * k * k
+    return w[None, :, None, None] * pooled + b[None, :, None, None]
+
+
+def subsample2d_backward(g, a, w, b, k=2, stride=2):
+    pooled = avgpool2d_forward(a, k, stride) * k * k
+    da = avgpool2d_backward(g * w[None, :, None, None], a, k, stride)["a"] * k * k
+    return {"a": da, "w": (g * pooled).sum(axis=(0, 2, 3)), "b": g.sum(axis=(0, 2, 3))}
+
+
+def conv2d_table_forward(a, w, b, T):
+    """A convolution whose kernel from input map c to output map o is zero where T[o, c] = 0."""
+    return conv2d_forward(a, w * T[:, :, None, None], b)
+
+
+def conv2d_table_backward(g, a, w, b, T):
+    grads = conv2d_backward(g, a, w * T[:, :, None, None], b)
+    grads["w"] = grads["w"] * T[:, :, None, None]
+    return grads
+
+
+def rbf_forward(x, w):
+    """y[n,k] = sum_j (x[n,j] - w[k,j])^2: squared distance to each prototype."""
+    return ((x[:, None, :] - w[None, :, :]) ** 2).sum(axis=2)
+
+
+def rbf_backward(g, x, w):
+    return {"x": 2 * (g[:, :, None] * (x[:, None, :] - w[None, :, :])).sum(axis=1)}
+
+
+RBF_J = 1.0
+
+
+def rbf_map_loss_forward(y, t):
+    """E = mean_n (y[n, label] + log(exp(-j) + sum_k exp(-y[n,k])))."""
+    return float(np.mean((t * y).sum(axis=1) + np.log(np.exp(-RBF_J) + np.exp(-y).sum(axis=1))))
+
+
+def rbf_map_loss_backward(g, y, t):
+    soft = np.exp(-y) / (np.exp(-RBF_J) + np.exp(-y).sum(axis=1, keepdims=True))
+    return {"y": g * (t - soft) / len(y)}

@@ -18,7 +18,7 @@ from derive.errors import LoweringError
 from derive.lowering.inplace import NotAChain, chain_lines
 from derive.symbolic.printing import KernelPrinter, size_code, text
 from derive.symbolic.ranges import extreme, provably_le
-from derive.symbolic.stable import ReduceMax
+from derive.symbolic.stable import Attains, ReduceMax
 from derive.lowering.strategy import DEFAULT, Strategy
 from derive.lowering.windows import is_window, lower_window
 
@@ -160,7 +160,8 @@ class Lowering:
             leaves[node] = self._read(node) if isinstance(node, sp.Indexed) else self._temp(node)
         axes = self._canon([a for _, ax in leaves.values() for a in ax])
         swap = {node: sp.Symbol(self.align(code, ax, axes)) for node, (code, ax) in leaves.items()}
-        return expr.xreplace(swap), axes, {swap[node]: ax for node, (_, ax) in leaves.items()}
+        swapped = _weak_scalars(expr.xreplace(swap), set(swap.values()))
+        return swapped, axes, {swap[node]: ax for node, (_, ax) in leaves.items()}
 
     def _temp(self, node) -> tuple[str, tuple]:
         if isinstance(node, (sp.Sum, ReduceMax)) and is_window(node):
@@ -330,6 +331,17 @@ class Lowering:
             if re.search(rf"\b{name}\b", _inputs(lines[0])):
                 return name, lines
         return None
+
+
+def _weak_scalars(expr: sp.Expr, arrays: set) -> sp.Expr:
+    """A function of constants only (`exp(-j0)`) printed as a Python float: NumPy's function
+    would return a float64 scalar, and that would turn a float32 array into float64."""
+    def weak(node):
+        if node.free_symbols & arrays or not node.free_symbols or isinstance(node, Attains):
+            return node
+        return sp.Symbol(f"float({KernelPrinter().doprint(node)})")
+    return expr.replace(lambda e: isinstance(e, sp.Function) and not e.free_symbols & arrays,
+                        weak)
 
 
 def _inputs(call: str) -> str:

@@ -19,9 +19,18 @@ from derive.symbolic.stable import ReduceMax
 
 
 def is_window(node: sp.Sum) -> bool:
-    """Whether a sum reads some array at an index that is not a plain index variable."""
+    """Whether a sum reads some array at an index that is not a plain index variable (its own
+    reads: a reduction inside it is computed first, as a temporary)."""
     return any(not all(isinstance(ix, sp.Symbol) for ix in r.indices)
-               for r in node.function.atoms(sp.Indexed))
+               for r in _own_reads(node.function))
+
+
+def _own_reads(expr):
+    if isinstance(expr, sp.Indexed):
+        yield expr
+    elif not isinstance(expr, (sp.Sum, ReduceMax)):
+        for arg in expr.args:
+            yield from _own_reads(arg)
 
 
 def lower_window(low, node, extent_rank) -> tuple[str, tuple]:
@@ -97,8 +106,12 @@ def lower_window(low, node, extent_rank) -> tuple[str, tuple]:
     lines.append(f"{name} = "
                  + low.alloc(name, acc, f"np.result_type({', '.join(arrays)})", zero=True))
     summed = [a for a in every if a in bound and a not in loops]
-    contraction = low._contract(views, summed, tuple(a for a in acc if a not in loops)) \
-        if views else "1"
+    into = tuple(a for a in acc if a not in loops)
+    contraction = low._contract(views, summed, into) if views else "1"
+    if len(views) == 1:  # one view: its own axis order, put into the accumulator's
+        left = tuple(a for a in views[0][1] if a not in summed)
+        if left != into:
+            contraction = f"np.transpose({contraction}, {tuple(left.index(a) for a in into)})"
     if scalars or coeff != 1:
         contraction = f"{low.print_scalar(sp.Mul(coeff, *scalars))} * {contraction}"
     depth = ""

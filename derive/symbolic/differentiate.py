@@ -263,8 +263,8 @@ def gradient(rule: Rule, name: str) -> Gradient:
     """The derivation of ∂J/∂`name`; a step that fails raises `RuleError` naming the rule, the
     tensor, the step and the expression it worked on."""
     wrt = rule.tensor(name)
-    if wrt.role == "label":
-        raise RuleError(f"rule {rule.name!r}: {name!r} is a label; labels are not differentiated")
+    if wrt.role in ("label", "constant"):
+        raise RuleError(f"rule {rule.name!r}: {name!r} is a {wrt.role}; those are not differentiated")
     step = Step(rule, name)
     index = _fresh_index(rule, wrt)
     G = upstream(rule)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from derive.errors import RuleError  # noqa: F401  (re-exported: rules raise it)
-from derive.symbolic.validate import ROLES, validate_rule
+from derive.symbolic.validate import FIXED, ROLES, validate_rule
 
 
 def sizes(names: str) -> tuple[sp.Symbol, ...]:
@@ -27,7 +27,8 @@ def indices(names: str) -> tuple[sp.Symbol, ...]:
 class Tensor:
     """A named array of a rule: its shape in size symbols and its role.
 
-    `role` is "input" (an activation from the previous layer), "param" (a trained parameter) or
+    `role` is "input" (an activation from the previous layer), "param" (a trained parameter),
+    "constant" (fixed values that come with the layer: a connection table, RBF prototypes) or
     "label" (data that is not differentiated). `padding` marks a tensor whose reads outside its
     shape are zero: only such a tensor may be indexed out of range. `fused` stores the logical
     axes in groups, each group as one row-major axis (a flatten is `((0,), (1, 2, 3))`).
@@ -87,7 +88,7 @@ class Rule:
 
     @property
     def differentiable(self) -> tuple[Tensor, ...]:
-        return tuple(t for t in self.tensors if t.role != "label")
+        return tuple(t for t in self.tensors if t.role not in FIXED)
 
     def tensor(self, name: str) -> Tensor:
         for t in (*self.tensors, self.output):

@@ -6,7 +6,8 @@ import sympy as sp
 from derive.errors import RuleError
 from derive.symbolic.ranges import index_range, provably_le
 
-ROLES = ("input", "param", "label")
+ROLES = ("input", "param", "label", "constant")
+FIXED = ("label", "constant")  # roles that are given, never differentiated
 
 
 def _fail(rule, message: str):

@@ -1,0 +1,53 @@
+# generated from rule rbf by derive — do not edit; regenerate with `make`.
+r"""rbf: Euclidean radial basis function units with fixed prototypes w.
+
+Forward:
+
+    y_{nk} = \sum_{j=0}^{J - 1} \left(- w_{kj} + x_{nj}\right)^{2}
+
+Gradients, derived from the forward expression by `derive`:
+
+    \frac{\partial \mathcal{L}}{\partial x_{n', j'}} = 2 \sum_{k=0}^{K - 1} \left(- w_{k, j'} + x_{n', j'}\right) \delta^{y}_{n', k}
+"""
+import numpy as np
+
+from ._runtime import _bind
+
+RULE = "rbf"
+INPUTS = ("x", "w", )
+OUTPUT = "y"
+GRADS = ("x", )
+BACKWARD_ARGS = ("x", "w", )
+OPTIONS = {}
+
+
+
+def forward(x, w):
+    r"""y_{nk} = \sum_{j=0}^{J - 1} \left(- w_{kj} + x_{nj}\right)^{2}"""
+    sizes = {}
+    _bind("rbf.forward", sizes, "x", x, ("N", "J", ))
+    _bind("rbf.forward", sizes, "w", w, ("K", "J", ))
+    # Σ_{j}((-w[k, j] + x[n, j])**2)
+    y = ((-w + x[:, None, :])**2).sum(axis=2)  # (N, K)
+    return y
+
+
+def backward(g, x, w, *, wrt=GRADS):
+    r"""Gradients of the loss with respect to x (those named in `wrt`), given g = dL/dy."""
+    sizes = {}
+    _bind("rbf.backward", sizes, "x", x, ("N", "J", ))
+    _bind("rbf.backward", sizes, "w", w, ("K", "J", ))
+    _bind("rbf.backward", sizes, "g", g, ("N", "K", ))
+    if isinstance(wrt, str):
+        wrt = (wrt,)
+    unknown = set(wrt) - set(GRADS)
+    if unknown:
+        raise ValueError(f"{RULE}.backward: wrt names {sorted(unknown)}; gradients are {GRADS}")
+    grads = {}
+
+    # dJ/dx[n',j'] = 2*Σ_{k}((-w[k, j'] + x[n', j'])*g[n', k])
+    if "x" in wrt:
+        t0 = np.einsum('njk,nk->nj', -w.T + x[:, :, None], g)  # (N, J)  Σ_{k}((-w[k, j'] + x[n', j'])*g[n', k])
+        grad_x = 2*t0  # (N, J)
+        grads["x"] = grad_x
+    return grads
