@@ -24,8 +24,14 @@ _TEX = {"\\": r"\textbackslash{}", "_": r"\_", "&": r"\&", "%": r"\%", "#": r"\#
         "{": r"\{", "}": r"\}", "$": r"\$", "^": r"\^{}", "~": r"\~{}", "<": r"\textless{}", ">": r"\textgreater{}"}
 
 
+# the math a rule's doc line may hold, as LaTeX (pdflatex reads no Unicode math)
+_TEX_MATH = {"Σ": r"$\Sigma$", "ε": r"$\varepsilon$", "γ": r"$\gamma$", "β": r"$\beta$",
+             "μ": r"$\mu$", "σ": r"$\sigma$", "√": r"$\surd$", "²": r"$^2$", "·": r"$\cdot$",
+             "−": "-", "≤": r"$\leq$", "≥": r"$\geq$", "×": r"$\times$", "∂": r"$\partial$"}
+
+
 def tex_escape(value: str) -> str:
-    return "".join(_TEX.get(ch, ch) for ch in str(value))
+    return "".join(_TEX.get(ch) or _TEX_MATH.get(ch, ch) for ch in str(value))
 
 
 def environment() -> jinja2.Environment:
@@ -69,8 +75,18 @@ def render_network(net, strategy=None, profile: bool = False) -> str:
     from derive.lowering.netlower import lower_network
     from derive.lowering.strategy import NETWORK
 
+    data = lower_network(net, strategy or NETWORK)
     return environment().get_template("network.py.j2").render(
-        input_shape=_input_shape(net), profile=profile, **lower_network(net, strategy or NETWORK))
+        input_shape=_input_shape(net), profile=profile,
+        constant_keys={key for key, _, _ in data["constants"]}, **_counted(net), **data)
+
+
+def _counted(net) -> dict:
+    from derive.lowering.counts import network_counts
+
+    rows, fans = network_counts(net, render_kernel, render_runtime)
+    unit_fan_in = [(key, fan[0] if len(set(fan)) == 1 else fan) for key, fan in fans.items()]
+    return {"summary": rows, "unit_fan_in": unit_fan_in}
 
 
 def render_network_per_rule(net) -> str:
@@ -80,9 +96,11 @@ def render_network_per_rule(net) -> str:
     from derive.lowering.netlower import layout
     from derive.lowering.strategy import DEFAULT
 
+    from derive.lowering.network import constants
+
     return environment().get_template("network_per_rule.py.j2").render(
         input_shape=_input_shape(net), class_name=f"{net.class_name}PerRule",
-        layout=layout(net, DEFAULT), **plan(net))
+        layout=layout(net, DEFAULT), constants=constants(net), **_counted(net), **plan(net))
 
 
 def load_generated(folder: Path, name: str):

@@ -4,4 +4,4 @@ Each rule's module holds its `forward(...)` and `backward(g, ...)`; each network
 (`lenet5.LeNet5`) chains them. They import only NumPy and each other.
 """
 RULES = ("avgpool2d", "batchnorm", "batchnorm2d", "conv2d", "conv2d_table", "dense", "depthwise_conv2d", "dropout", "flatten", "identity", "maxpool2d", "mse", "rbf", "rbf_map_loss", "relu", "scaled_tanh", "sigmoid", "softmax", "softmax_cross_entropy", "subsample2d", "tanh", )
-NETWORKS = ("lenet5", )
+NETWORKS = ("lenet5", "lenet5_1998", )

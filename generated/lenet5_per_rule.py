@@ -41,6 +41,15 @@ LOSSES = ("cross_entropy", "mse", )
 INPUT_SHAPE = (1, 32, 32)
 CLASSES = 10
 FAN_IN = {"c1_w": 25, "c3_w": 150, "c5_w": 400, "f6_w": 120, "out_w": 84, }
+# per layer with parameters or constants: (layer, output shape, trainable parameters,
+# connections), counted by derive from the layers' derived kernels (derive/lowering/counts.py)
+SUMMARY = (
+    ("C1: convolution 5x5 -> 6 maps", (6, 28, 28), 156, 122304),
+    ("C3: convolution 5x5 -> 16 maps", (16, 10, 10), 2416, 241600),
+    ("C5: dense 120", (120,), 48120, 48120),
+    ("F6: dense 84", (84,), 10164, 10164),
+    ("OUTPUT: dense 10", (10,), 850, 850),
+)
 
 
 class LeNet5PerRule:
@@ -174,6 +183,19 @@ class LeNet5PerRule:
         grads["c1_w"] = d["w"]
         grads["c1_b"] = d["b"]
         return float(loss), grads
+
+    def summary(self, echo=print):
+        """The layers as LeCun et al. (1998) count them: output shape, trainable parameters (a
+        shared weight once), connections (a shared weight once per use); returns the rows."""
+        rows = [("layer", "output", "parameters", "connections")]
+        rows += [(title, "x".join(map(str, shape)), f"{params:,}", f"{links:,}")
+                 for title, shape, params, links in SUMMARY]
+        rows.append(("total", "", f"{sum(r[2] for r in SUMMARY):,}",
+                     f"{sum(r[3] for r in SUMMARY):,}"))
+        width = max(len(r[0]) for r in rows)
+        for title, shape, params, links in rows:
+            echo(f"{title:{width}s}  {shape:>10s}  {params:>10s}  {links:>11s}")
+        return SUMMARY
 
     def save(self, path):
         """Write the parameters, dtype and loss head to an .npz file."""

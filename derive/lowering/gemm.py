@@ -37,7 +37,7 @@ def patch_plan(low, parsed, loops):
     """(windowed read, its axes, patch axes) when the sum is a contraction of one read whose axes
     mix a position and a kernel offset with reads at plain indices; else None."""
     windowed = [(r, ax) for r, ax in parsed if any(len(c) == 2 for c, _, _ in ax)]
-    if len(parsed) != 2 or len(windowed) != 1:
+    if len(parsed) < 2 or len(windowed) != 1:
         return None
     read, axes = windowed[0]
     if any(not _plain(ax) for r, ax in parsed if r is not read):
@@ -126,6 +126,7 @@ def _as_2d(low, views, summed, natural):
     if len(views) != 2 or not summed:
         return None
     (ca, ax_a), (cb, ax_b) = views
+    ca, cb = (c if c.replace("_", "").isalnum() else f"({c})" for c in (ca, cb))
     inner = tuple(a for a in ax_a if a in summed)
     free_a = tuple(a for a in ax_a if a not in summed)
     free_b = tuple(b for b in ax_b if b not in summed)
@@ -260,6 +261,7 @@ def lower_scatter(low, parsed, plan, loops, bound, keep, scale: str, name: str):
         low._note_extent(fresh, shape[k], str(read))
         index[k] = fresh
     own = tuple(index)
+    low._canon(own)
     views = [low._read(r, native=True) for r, _ in parsed if r is not read]
     views.append((base, own))
     summed = [a for a in bound if a not in loops]

@@ -25,7 +25,8 @@ import sympy as sp
 from derive.symbolic.differentiate import gradient, stored_index
 from derive.lowering.kernel import _tokens, lowering_step
 from derive.lowering.lower import Lowering
-from derive.lowering.network import Network, _shape_text, elementwise
+from derive.lowering.network import (Network, _shape_of, _shape_text, constant_key, constants,
+                                     elementwise)
 from derive.symbolic.printing import text
 from derive.rules import RULES
 from derive.symbolic.stable import ReduceMax, stabilize
@@ -209,7 +210,8 @@ def dead_after(data: dict) -> dict[str, frozenset]:
         paths.append(forward + [b for st in head for b in st.forward]
                      + [b for st in reversed(head) for b in st.backward] + backward)
     every = [line for path in paths for b in path for line in b.lines]
-    protected = {"x", "onehot", "N"} | {key for key, _, _ in data["params"]} | _views(every)
+    protected = {"x", "onehot", "N"} | {key for key, _, _ in data["params"]} | _views(every) \
+        | {key for key, _, _ in data["constants"]}
     dead: dict[str, frozenset] = {}
     for path in paths:
         later: set = set()
@@ -248,6 +250,9 @@ def _lower(net: Network, strategy: Strategy, dead: dict) -> dict:
             shapes[tname] = pshape
             fan_in = int(sp.prod(pshape[1:])) if len(pshape) > 1 else 0
             params.append((names[tname], pshape, fan_in))
+        for tname, value in layer.constants:
+            names[tname] = constant_key(layer, tname)
+            shapes[tname] = _shape_of(value)
         bound = _Layer(rule, names, shapes, dict(layer.options), strategy,
                        {inp.name, rule.output.name})
         step = Step(layer.name, layer.rule, layer.title or layer.name, "")
@@ -332,8 +337,9 @@ def _module_data(net, steps, heads, params, scores) -> dict:
     runtime = [h for h in ("_dilate", "_fit", "_matmul_split", "_pad", "_span", "_view")
                if h + "(" in code]
     runtime += ["Workspace"] if "ws." in code else []
-    param_names = {key for key, _, _ in params}
+    param_names = {key for key, _, _ in params} | {key for key, _, _ in constants(net)}
     return {"net": net, "steps": steps, "heads": heads, "params": params, "scores": scores,
+            "constants": constants(net),
             "saved": saved, "runtime": runtime,
             "forward_params": sorted(param_names & set(_tokens(" ".join(forward))), key=_natural),
             "backward_params": sorted(param_names & set(_tokens(" ".join(backward))),

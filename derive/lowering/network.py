@@ -21,6 +21,7 @@ class Layer:
     params: tuple[tuple[str, tuple[int, ...]], ...] = ()   # rule tensor -> shape
     options: tuple[tuple[str, int], ...] = ()
     title: str = ""                                   # "C1: convolution 5x5 -> 6 maps"
+    constants: tuple[tuple[str, tuple], ...] = ()     # rule tensor -> fixed values (nested tuples)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,14 @@ class Network:
     classes: int
     layers: tuple[Layer, ...]
     heads: tuple[tuple[str, tuple[str, ...]], ...]    # loss name -> rules after the scores
+    # "lecun": weights uniform in ±sqrt(3/F), biases zero; "paper": every trainable entry
+    # uniform in ±2.4/F (LeCun et al. 1998), F the fan-in of the unit it feeds
+    init: str = "lecun"
+    decide: str = "argmax"                            # the class from the scores ("argmin": RBF)
+
+
+def constant_key(layer: Layer, tensor: str) -> str:
+    return f"{layer.name}_{tensor.lower()}"
 
 
 def conv(name, out_ch, in_ch, k, title):
@@ -65,7 +74,73 @@ LENET5 = Network(
     (("cross_entropy", ("softmax_cross_entropy",)), ("mse", ("tanh", "mse"))),
 )
 
-NETWORKS = {LENET5.name: LENET5}
+# C3's connection table, as printed in the paper: rows S2 maps, columns C3 maps, X connected
+C3_TABLE = """
+X...XXX..XXXX.XX
+XX...XXX..XXXX.X
+XXX...XXX..X.XXX
+.XXX..XXXX..X.XX
+..XXX..XXXX.XX.X
+...XXX..XXXX.XXX
+"""
+
+# the RBF prototypes: stylized 7x12 bitmaps of the digits, # is +1 and . is -1
+DIGITS = """
+..###.. ...#... .####.. .####.. ....#.. #######  ..###.. #######  .###... .###...
+.#...#. ..##... #....#. #....#. ...##.. #......  .#..... ......#  #...#.. #...#..
+#.....# .#.#... .....#. .....#. ..#.#.. #......  #...... .....#.  #...#.. #...#..
+#.....# ...#... .....#. .....#. .#..#.. #......  #...... ....#..  #...#.. #...#..
+#.....# ...#... ....#.. ..###.. #...#.. ######.  #.###.. ...#...  .###... .####..
+#.....# ...#... ...#... .....#. #######  ......#  ##...#. ..#....  #...#.. ....#..
+#.....# ...#... ..#.... ......# ....#.. ......#  #....#. ..#....  #...#.. ....#..
+#.....# ...#... .#..... ......# ....#.. ......#  #....#. ..#....  #...#.. ...#...
+.#...#. ...#... #...... #....#. ....#.. #....#.  .#..#.. ..#....  #...#.. ..#....
+..###.. .#####. ####### .####.. ....#.. .####..  ..##... ..#....  .###... .#.....
+....... ....... ....... ....... ....... .......  ....... .......  ....... .......
+....... ....... ....... ....... ....... .......  ....... .......  ....... .......
+"""
+
+
+def _table() -> tuple:
+    rows = [r for r in C3_TABLE.split() if r]
+    return tuple(tuple(1 if rows[c][o] == "X" else 0 for c in range(6)) for o in range(16))
+
+
+def _prototypes() -> tuple:
+    lines = [line.split() for line in DIGITS.strip().splitlines()]
+    assert all(len(cell) == 7 for row in lines for cell in row) and len(lines) == 12
+    return tuple(tuple(1 if ch == "#" else -1 for row in lines for ch in row[d])
+                 for d in range(10))
+
+
+def squash(name):
+    return Layer(name, "scaled_tanh")
+
+
+LENET5_1998 = Network(
+    "lenet5_1998", "LeNet5Paper",
+    "LeNet-5 as published (LeCun, Bottou, Bengio and Haffner 1998, section II-B): trainable "
+    "subsampling, C3's connection table, squashing 1.7159 tanh(2a/3), Euclidean RBF outputs, "
+    "the loss of the paper's equation (9)",
+    (1, 32, 32), 10,
+    (conv("c1", 6, 1, 5, "C1: convolution 5x5 -> 6 maps"), squash("c1_f"),
+     Layer("s2", "subsample2d", (("w", (6,)), ("b", (6,))), (("size", 2), ("stride", 2)),
+           "S2: trainable subsampling 2x2"), squash("s2_f"),
+     Layer("c3", "conv2d_table", (("w", (16, 6, 5, 5)), ("b", (16,))),
+           title="C3: convolution 5x5 through the connection table -> 16 maps",
+           constants=(("T", _table()),)), squash("c3_f"),
+     Layer("s4", "subsample2d", (("w", (16,)), ("b", (16,))), (("size", 2), ("stride", 2)),
+           "S4: trainable subsampling 2x2"), squash("s4_f"),
+     conv("c5", 120, 16, 5, "C5: convolution 5x5 -> 120 maps"), squash("c5_f"),
+     Layer("flat", "flatten", title="120 maps of 1x1 as 120 units"),
+     dense("f6", 84, 120, "F6: 84 units"), squash("f6_f"),
+     Layer("out", "rbf", title="OUTPUT: 10 Euclidean RBF units",
+           constants=(("w", _prototypes()),))),
+    (("paper", ("rbf_map_loss",)),),
+    init="paper", decide="argmin",
+)
+
+NETWORKS = {net.name: net for net in (LENET5, LENET5_1998)}
 
 
 @dataclass
@@ -129,6 +204,9 @@ def plan(net: Network) -> dict:
             shapes[tname] = pshape
             fan_in = int(sp.prod(pshape[1:])) if len(pshape) > 1 else 0
             params.append((key, pshape, fan_in))
+        for tname, value in layer.constants:
+            env[tname] = f'self.constants["{constant_key(layer, tname)}"]'
+            shapes[tname] = _shape_of(value)
         out = f"h{k}"
         env[rule.output.name] = out
         opts = ", ".join(f"{kw}={v}" for kw, v in layer.options)
@@ -145,7 +223,7 @@ def plan(net: Network) -> dict:
         wrt = [t for t, _ in layer.params] + ([] if first else [inp.name])
         grads = [(t, _param_key(layer, t)) for t, _ in layer.params]
         fold = ".reshape(len(x), -1)" if flat else ""  # the saved arrays, as backward reads them
-        saved = {name: code if code.startswith("p[") else f'h["{code}"]{fold}'
+        saved = {name: code if code.startswith(("p[", "self.")) else f'h["{code}"]{fold}'
                  for name, code in env.items()}
         backward.insert(0, Call(layer.rule, "d", [], opts, layer.title or layer.name, wrt, grads,
                                 inp.name if not first else "", _kernel_args(layer.rule, saved),
@@ -169,6 +247,24 @@ def plan(net: Network) -> dict:
     modules = sorted({c.module for c in forward} | {c.module for _, cs in heads for c in cs})
     return {"net": net, "forward": forward, "backward": backward, "params": params,
             "heads": heads, "modules": modules, "scores": current}
+
+
+def _shape_of(value) -> tuple[int, ...]:
+    """The shape of a constant given as nested tuples."""
+    shape = []
+    while isinstance(value, tuple):
+        shape.append(len(value))
+        value = value[0]
+    return tuple(shape)
+
+
+def constants(net: Network) -> list[tuple[str, tuple, str]]:
+    """(key, shape, NumPy literal) of every constant tensor of the network's layers."""
+    out = []
+    for layer in net.layers:
+        for tname, value in layer.constants:
+            out.append((constant_key(layer, tname), _shape_of(value), repr(value)))
+    return out
 
 
 def _shape_text(shape) -> str:

@@ -212,6 +212,8 @@ def in_terms_of_output(expr: sp.Expr, rule: Rule, wrt: Tensor) -> sp.Expr:
     primary = _primary_access(rule, wrt)
     if primary is None:
         return expr
+    if any(isinstance(e, sp.Sum) and e.function.has(sp.Sum) for e in sp.preorder_traversal(rule.expr)):
+        return tidy(absorb(expr))  # a statistic inside a sum (a batch mean): no pointwise inverse
 
     def count(e):
         return sum(1 for x in sp.preorder_traversal(e)

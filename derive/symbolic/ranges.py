@@ -5,6 +5,8 @@ and in other indices. Size symbols are positive integers, which is what makes `N
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy as sp
 
 Ranges = dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]
@@ -72,6 +74,7 @@ def simplify(expr: sp.Expr) -> sp.Expr:
         return expr
 
 
+@lru_cache(maxsize=None)
 def provably_nonneg(expr: sp.Expr) -> bool:
     expr = sp.expand(expr)
     if expr == 0 or expr.is_nonnegative:  # most index bounds: no simplify needed

@@ -7,6 +7,8 @@ Nothing here knows a layer: it acts on the shape of the expression.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy as sp
 from sympy.concrete.expr_with_intlimits import ExprWithIntLimits
 
@@ -101,6 +103,7 @@ def _split_log(node: sp.log) -> sp.Expr:
     return sp.Add(*split) + sp.log(sp.Mul(*rest))
 
 
+@lru_cache(maxsize=None)
 def stabilize(expr: sp.Expr) -> sp.Expr:
     expr = expr.replace(
         lambda e: isinstance(e, sp.Sum) and isinstance(e.function, sp.exp)
