@@ -11,7 +11,7 @@ from pathlib import Path
 from derive import rules as rule_table
 from derive.lenet import train as train_mod
 from derive.documents.derivation import claim_docs, rule_doc
-from derive.lowering.network import NETWORKS
+from derive.lowering.network import NETWORKS, second_order_rules
 from derive.documents.pretty import show
 from derive.errors import LoweringError, RuleError
 from derive.files import generated_dir
@@ -57,8 +57,11 @@ def generate(out: Path, names=(), quiet=False, table=None) -> list[Path]:
     and the package index into `out`; return the files written. With a user's `table`, its
     kernels, and an `__init__.py` only where the folder has none."""
     paths = [_emit(out, "_runtime.py", render_runtime, quiet)]
+    second = second_order_rules() if table is None else set()
     for rule in _pick(list(names), table):
-        paths.append(_emit(out, f"{rule.name}.py", lambda rule=rule: render_kernel(rule), quiet))
+        paths.append(_emit(out, f"{rule.name}.py",
+                           lambda rule=rule: render_kernel(rule, second_order=rule.name in second),
+                           quiet))
     if table is not None:
         if not (out / "__init__.py").exists():
             write(out / "__init__.py", environment().get_template("__init__.py.j2").render(
@@ -78,7 +81,8 @@ def generate(out: Path, names=(), quiet=False, table=None) -> list[Path]:
 
 def documents(out: Path, quiet=False, table=None) -> list[Path]:
     env = environment()
-    data = {"rules": [rule_doc(r) for r in _pick([], table)],
+    second = second_order_rules() if table is None else set()
+    data = {"rules": [rule_doc(r, r.name in second) for r in _pick([], table)],
             "claims": claim_docs() if table is None else []}
     paths = []
     for template, name in (("DERIVATIONS.md.j2", "DERIVATIONS.md"),
@@ -94,7 +98,8 @@ def print_latex(names, table=None) -> None:
     rules = _pick(list(names), table)
     claims = claim_docs(frozenset(names) if names else None) if table is None else []
     text = environment().get_template("derivations.txt.j2").render(
-        rules=[rule_doc(r) for r in rules], claims=claims)
+        rules=[rule_doc(r, r.name in second_order_rules() and table is None) for r in rules],
+        claims=claims)
     sys.stdout.write(text)
 
 

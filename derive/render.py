@@ -6,6 +6,7 @@ place), so an interrupted run never leaves a half-written module behind.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 import importlib
 import sys
 import types
@@ -34,7 +35,13 @@ def tex_escape(value: str) -> str:
     return "".join(_TEX.get(ch) or _TEX_MATH.get(ch, ch) for ch in str(value))
 
 
+@lru_cache(maxsize=None)
 def environment() -> jinja2.Environment:
+    """The Jinja2 environment (one per process: it keeps the templates it has compiled)."""
+    return _environment()
+
+
+def _environment() -> jinja2.Environment:
     if not TEMPLATES.is_dir():
         raise FileNotFoundError(f"derive's templates are missing ({TEMPLATES}): reinstall the "
                                 f"package (pip install symprop, or pip install . in a clone)")
@@ -51,13 +58,14 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render_kernel(rule, strategy: Strategy = DEFAULT) -> str:
-    k = kernel_mod.build(rule, strategy)
+def render_kernel(rule, strategy: Strategy = DEFAULT, second_order: bool = False) -> str:
+    k = kernel_mod.build(rule, strategy, second_order)
     data = {name: getattr(k, name) for name in (
         "rule", "constants", "options", "forward_args", "forward_prologue", "forward",
         "forward_latex", "forward_formula", "fuse", "backward_args", "backward_prologue",
         "blocks", "output", "grads", "helpers", "forward_signature", "backward_signature",
-        "forward_facts", "backward_facts", "runtime")}
+        "forward_facts", "backward_facts", "runtime", "gn_blocks", "gn_args", "gn_prologue",
+        "gn_signature")}
     return environment().get_template("kernel.py.j2").render(**data)
 
 

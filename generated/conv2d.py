@@ -22,6 +22,7 @@ INPUTS = ("a", "w", "b", )
 OUTPUT = "z"
 GRADS = ("a", "w", "b", )
 BACKWARD_ARGS = ("a", "w", )
+GN_ARGS = ("a", "w", )  # what gauss_newton(h, ...) reads
 OPTIONS = {"stride": 1, "padding": 0}
 
 
@@ -127,3 +128,77 @@ def backward(g, a, w, *, stride=1, padding=0, wrt=GRADS):
         grad_b = g.sum(axis=(0, 2, 3))  # (O,)
         grads["b"] = grad_b
     return grads
+
+
+def gauss_newton(h, a, w, *, stride=1, padding=0, wrt=GRADS):
+    r"""The Gauss-Newton diagonal for a, w, b (those named in `wrt`), given h, the same diagonal for z: h_X[p] = sum_out (dz[out]/dX[p])^2 h[out]."""
+    s = _option("conv2d.gauss_newton", "stride", stride, 1)
+    P = _option("conv2d.gauss_newton", "padding", padding, 0)
+    sizes = {}
+    _bind("conv2d.gauss_newton", sizes, "a", a, ("N", "C", "H", "W", ))
+    _bind("conv2d.gauss_newton", sizes, "w", w, ("O", "C", "KH", "KW", ))
+    C = sizes["C"]
+    H = sizes["H"]
+    KH = sizes["KH"]
+    KW = sizes["KW"]
+    N = sizes["N"]
+    O = sizes["O"]
+    W = sizes["W"]
+    sizes["OH"] = OH = (H - KH + 2*P) // (s) + 1
+    if OH < 1:
+        raise ValueError(f"conv2d.gauss_newton: argument 'a' {a.shape} and argument 'w' {w.shape} give OH = (H - KH + 2*P) // (s) + 1 = {OH} < 1, stride={stride}, padding={padding}")
+    sizes["OW"] = OW = (-KW + 2*P + W) // (s) + 1
+    if OW < 1:
+        raise ValueError(f"conv2d.gauss_newton: argument 'a' {a.shape} and argument 'w' {w.shape} give OW = (-KW + 2*P + W) // (s) + 1 = {OW} < 1, stride={stride}, padding={padding}")
+    _bind("conv2d.gauss_newton", sizes, "h", h, ("N", "O", "OH", "OW", ))
+    if isinstance(wrt, str):
+        wrt = (wrt,)
+    unknown = set(wrt) - set(GRADS)
+    if unknown:
+        raise ValueError(f"{RULE}.gauss_newton: wrt names {sorted(unknown)}; they are {GRADS}")
+    diagonals = {}
+
+    # h_a[n',c',p,q] = Σ_{o,u_,v_}(Piecewise((h[n', o, (P + p - u_)/s, (P + q - v_)/s]*w[o, c', u_, v_]**2, Eq(Mod(P + p - u_, s), 0) & Eq(Mod(P + q - v_, s), 0)), (0, True)))
+    if "a" in wrt:
+        s0_0 = np.transpose(w, (1, 0, 2, 3))**2  # (C, O, KH, KW)  w[o, c', u_, v_]**2
+        # Σ_{o,u_,v_}(h[n', o, (P + p - u_)/s, (P + q - v_)/s]*w[o, c', u_, v_]**2)  -> (N, C, H, W)
+        s0_1_h = _dilate(h, {2: s, 3: s})
+        s0_1 = np.zeros((N, H, W, C), dtype=np.result_type(h, s0_0))
+        for u_ in range(KH):
+            for v_ in range(KW):
+                p0, p1 = 0, H
+                p0, p1 = _fit(p0, p1, 1, P - u_, s*(OH - 1) + 1)
+                q0, q1 = 0, W
+                q0, q1 = _fit(q0, q1, 1, P - v_, s*(OW - 1) + 1)
+                if p0 >= p1:
+                    continue
+                if q0 >= q1:
+                    continue
+                s0_1[:, p0:p1, q0:q1] += np.tensordot(s0_1_h[:, :, _span(P + p0 - u_, 1, p1 - p0), _span(P + q0 - v_, 1, q1 - q0)], s0_0[:, :, u_, v_], axes=([1], [1]))
+        s0_1 = np.transpose(s0_1, (0, 3, 1, 2))
+        gn_a = s0_1  # (N, C, H, W)
+        diagonals["a"] = gn_a
+
+    # h_w[o',c',u',v'] = Σ_{n,i,j}(a[n, c', -P + i*s + u', -P + j*s + v']**2*h[n, o', i, j])
+    if "w" in wrt:
+        # Σ_{n,i,j}(a[n, c', -P + i*s + u', -P + j*s + v']**2*h[n, o', i, j])  -> (O, C, KH, KW)
+        s1_0 = np.zeros((O, C, KH, KW), dtype=np.result_type(a, h))
+        for u_ in range(KH):
+            for v_ in range(KW):
+                i0, i1 = 0, OH
+                i0, i1 = _fit(i0, i1, s, -P + u_, H)
+                j0, j1 = 0, OW
+                j0, j1 = _fit(j0, j1, s, -P + v_, W)
+                if i0 >= i1:
+                    continue
+                if j0 >= j1:
+                    continue
+                s1_0[:, :, u_, v_] += np.transpose(np.tensordot(a[:, :, _span(-P + i0*s + u_, s, i1 - i0), _span(-P + j0*s + v_, s, j1 - j0)]**2, h[:, :, _span(i0, 1, i1 - i0), _span(j0, 1, j1 - j0)], axes=([0, 2, 3], [0, 2, 3])), (1, 0))
+        gn_w = s1_0  # (O, C, KH, KW)
+        diagonals["w"] = gn_w
+
+    # h_b[o'] = Σ_{n,i,j}(h[n, o', i, j])
+    if "b" in wrt:
+        gn_b = h.sum(axis=(0, 2, 3))  # (O,)
+        diagonals["b"] = gn_b
+    return diagonals

@@ -22,6 +22,7 @@ INPUTS = ("a", "w", "b", "T", )
 OUTPUT = "z"
 GRADS = ("a", "w", "b", )
 BACKWARD_ARGS = ("a", "w", "T", )
+GN_ARGS = ("a", "w", "T", )  # what gauss_newton(h, ...) reads
 OPTIONS = {}
 
 
@@ -115,3 +116,67 @@ def backward(g, a, w, T, *, wrt=GRADS):
         grad_b = g.sum(axis=(0, 2, 3))  # (O,)
         grads["b"] = grad_b
     return grads
+
+
+def gauss_newton(h, a, w, T, *, wrt=GRADS):
+    r"""The Gauss-Newton diagonal for a, w, b (those named in `wrt`), given h, the same diagonal for z: h_X[p] = sum_out (dz[out]/dX[p])^2 h[out]."""
+    sizes = {}
+    _bind("conv2d_table.gauss_newton", sizes, "a", a, ("N", "C", "H", "W", ))
+    _bind("conv2d_table.gauss_newton", sizes, "w", w, ("O", "C", "KH", "KW", ))
+    _bind("conv2d_table.gauss_newton", sizes, "T", T, ("O", "C", ))
+    C = sizes["C"]
+    H = sizes["H"]
+    KH = sizes["KH"]
+    KW = sizes["KW"]
+    N = sizes["N"]
+    O = sizes["O"]
+    W = sizes["W"]
+    sizes["OH"] = OH = H - KH + 1
+    if OH < 1:
+        raise ValueError(f"conv2d_table.gauss_newton: argument 'a' {a.shape} and argument 'w' {w.shape} give OH = H - KH + 1 = {OH} < 1")
+    sizes["OW"] = OW = -KW + W + 1
+    if OW < 1:
+        raise ValueError(f"conv2d_table.gauss_newton: argument 'a' {a.shape} and argument 'w' {w.shape} give OW = -KW + W + 1 = {OW} < 1")
+    _bind("conv2d_table.gauss_newton", sizes, "h", h, ("N", "O", "OH", "OW", ))
+    if isinstance(wrt, str):
+        wrt = (wrt,)
+    unknown = set(wrt) - set(GRADS)
+    if unknown:
+        raise ValueError(f"{RULE}.gauss_newton: wrt names {sorted(unknown)}; they are {GRADS}")
+    diagonals = {}
+
+    # h_a[n',c',p,q] = Σ_{o,u_,v_}(T[o, c']**2*h[n', o, p - u_, q - v_]*w[o, c', u_, v_]**2)
+    if "a" in wrt:
+        s0_0 = T.T**2  # (C, O)  T[o, c']**2
+        s0_1 = np.transpose(w, (1, 0, 2, 3))**2  # (C, O, KH, KW)  w[o, c', u_, v_]**2
+        # Σ_{o,u_,v_}(T[o, c']**2*h[n', o, p - u_, q - v_]*w[o, c', u_, v_]**2)  -> (N, C, H, W)
+        s0_2 = np.zeros((N, C, H, W), dtype=np.result_type(h, s0_0, s0_1))
+        for u_ in range(KH):
+            for v_ in range(KW):
+                p0, p1 = 0, H
+                p0, p1 = _fit(p0, p1, 1, -u_, OH)
+                q0, q1 = 0, W
+                q0, q1 = _fit(q0, q1, 1, -v_, OW)
+                if p0 >= p1:
+                    continue
+                if q0 >= q1:
+                    continue
+                s0_2[:, :, p0:p1, q0:q1] += np.einsum('co,nopq,co->ncpq', s0_0, h[:, :, _span(p0 - u_, 1, p1 - p0), _span(q0 - v_, 1, q1 - q0)], s0_1[:, :, u_, v_], optimize=True)
+        gn_a = s0_2  # (N, C, H, W)
+        diagonals["a"] = gn_a
+
+    # h_w[o',c',u',v'] = T[o', c']**2*Σ_{n,i,j}(a[n, c', i + u', j + v']**2*h[n, o', i, j])
+    if "w" in wrt:
+        # Σ_{n,i,j}(a[n, c', i + u', j + v']**2*h[n, o', i, j])  -> (O, C, KH, KW)
+        s1_0 = np.zeros((O, C, KH, KW), dtype=np.result_type(a, h))
+        for u_ in range(KH):
+            for v_ in range(KW):
+                s1_0[:, :, u_, v_] += np.transpose(np.tensordot(a[:, :, _span(u_, 1, OH), _span(v_, 1, OW)]**2, h, axes=([0, 2, 3], [0, 2, 3])), (1, 0))
+        gn_w = T[:, :, None, None]**2*s1_0  # (O, C, KH, KW)
+        diagonals["w"] = gn_w
+
+    # h_b[o'] = Σ_{n,i,j}(h[n, o', i, j])
+    if "b" in wrt:
+        gn_b = h.sum(axis=(0, 2, 3))  # (O,)
+        diagonals["b"] = gn_b
+    return diagonals

@@ -22,6 +22,7 @@ INPUTS = ("a", "W", "b", )
 OUTPUT = "z"
 GRADS = ("a", "W", "b", )
 BACKWARD_ARGS = ("a", "W", )
+GN_ARGS = ("a", "W", )  # what gauss_newton(h, ...) reads
 OPTIONS = {}
 
 
@@ -66,3 +67,33 @@ def backward(g, a, W, *, wrt=GRADS):
         grad_b = g.sum(axis=0)  # (J,)
         grads["b"] = grad_b
     return grads
+
+
+def gauss_newton(h, a, W, *, wrt=GRADS):
+    r"""The Gauss-Newton diagonal for a, W, b (those named in `wrt`), given h, the same diagonal for z: h_X[p] = sum_out (dz[out]/dX[p])^2 h[out]."""
+    sizes = {}
+    _bind("dense.gauss_newton", sizes, "a", a, ("N", "I", ))
+    _bind("dense.gauss_newton", sizes, "W", W, ("J", "I", ))
+    _bind("dense.gauss_newton", sizes, "h", h, ("N", "J", ))
+    if isinstance(wrt, str):
+        wrt = (wrt,)
+    unknown = set(wrt) - set(GRADS)
+    if unknown:
+        raise ValueError(f"{RULE}.gauss_newton: wrt names {sorted(unknown)}; they are {GRADS}")
+    diagonals = {}
+
+    # h_a[n',i'] = Σ_{j}(W[j, i']**2*h[n', j])
+    if "a" in wrt:
+        gn_a = h @ ((W.T**2).T)  # (N, I)
+        diagonals["a"] = gn_a
+
+    # h_W[j',i'] = Σ_{n}(a[n, i']**2*h[n, j'])
+    if "W" in wrt:
+        gn_W = h.T @ ((a.T**2).T)  # (J, I)
+        diagonals["W"] = gn_W
+
+    # h_b[j'] = Σ_{n}(h[n, j'])
+    if "b" in wrt:
+        gn_b = h.sum(axis=0)  # (J,)
+        diagonals["b"] = gn_b
+    return diagonals

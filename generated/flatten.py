@@ -18,6 +18,7 @@ INPUTS = ("a", )
 OUTPUT = "z"
 GRADS = ("a", )
 BACKWARD_ARGS = ("a", )
+GN_ARGS = ("a", )  # what gauss_newton(h, ...) reads
 OPTIONS = {}
 
 
@@ -59,3 +60,28 @@ def backward(g, a, *, wrt=GRADS):
         grad_a = g  # (N, C, H, W)
         grads["a"] = grad_a
     return grads
+
+
+def gauss_newton(h, a, *, wrt=GRADS):
+    r"""The Gauss-Newton diagonal for a (those named in `wrt`), given h, the same diagonal for z: h_X[p] = sum_out (dz[out]/dX[p])^2 h[out]."""
+    sizes = {}
+    _bind("flatten.gauss_newton", sizes, "a", a, ("N", "C", "H", "W", ))
+    C = sizes["C"]
+    H = sizes["H"]
+    N = sizes["N"]
+    W = sizes["W"]
+    sizes["C*H*W"] = C*H*W
+    _bind("flatten.gauss_newton", sizes, "h", h, ("N", "C*H*W", ))
+    h = h.reshape(N, C, H, W)
+    if isinstance(wrt, str):
+        wrt = (wrt,)
+    unknown = set(wrt) - set(GRADS)
+    if unknown:
+        raise ValueError(f"{RULE}.gauss_newton: wrt names {sorted(unknown)}; they are {GRADS}")
+    diagonals = {}
+
+    # h_a[n',c',y',x'] = h[n', c', y', x']
+    if "a" in wrt:
+        gn_a = h  # (N, C, H, W)
+        diagonals["a"] = gn_a
+    return diagonals

@@ -18,6 +18,7 @@ INPUTS = ("x", "w", )
 OUTPUT = "y"
 GRADS = ("x", )
 BACKWARD_ARGS = ("x", "w", )
+GN_ARGS = ("x", "w", )  # what gauss_newton(h, ...) reads
 OPTIONS = {}
 
 
@@ -51,3 +52,26 @@ def backward(g, x, w, *, wrt=GRADS):
         grad_x = 2*t0  # (N, J)
         grads["x"] = grad_x
     return grads
+
+
+def gauss_newton(h, x, w, *, wrt=GRADS):
+    r"""The Gauss-Newton diagonal for x (those named in `wrt`), given h, the same diagonal for y: h_X[p] = sum_out (dy[out]/dX[p])^2 h[out]."""
+    sizes = {}
+    _bind("rbf.gauss_newton", sizes, "x", x, ("N", "J", ))
+    _bind("rbf.gauss_newton", sizes, "w", w, ("K", "J", ))
+    _bind("rbf.gauss_newton", sizes, "h", h, ("N", "K", ))
+    if isinstance(wrt, str):
+        wrt = (wrt,)
+    unknown = set(wrt) - set(GRADS)
+    if unknown:
+        raise ValueError(f"{RULE}.gauss_newton: wrt names {sorted(unknown)}; they are {GRADS}")
+    diagonals = {}
+
+    # h_x[n',j'] = 4*(x[n', j']**2*Σ_{k}(h[n', k]) - 2*x[n', j']*Σ_{k}(h[n', k]*w[k, j']) + Σ_{k}(h[n', k]*w[k, j']**2))
+    if "x" in wrt:
+        s0 = h @ ((w.T**2).T)  # (N, J)  Σ_{k}(h[n', k]*w[k, j']**2)
+        s1 = h @ w  # (N, J)  Σ_{k}(h[n', k]*w[k, j'])
+        s2 = h.sum(axis=1)  # (N,)  Σ_{k}(h[n', k])
+        gn_x = 4*s0 - 8*s1*x + 4*s2[:, None]*x**2  # (N, J)
+        diagonals["x"] = gn_x
+    return diagonals

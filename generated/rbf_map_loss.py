@@ -18,6 +18,7 @@ INPUTS = ("y", "t", )
 OUTPUT = "E"
 GRADS = ("y", )
 BACKWARD_ARGS = ("y", "t", )
+GN_ARGS = ("y", )  # what gauss_newton(h, ...) reads
 OPTIONS = {}
 j0 = 1.0
 
@@ -70,3 +71,28 @@ def backward(g, y, t, *, wrt=GRADS):
         grad_y = g*(t - np.exp(-y)/(float(np.exp(-j0)) + t1[:, None]*np.exp(t0[:, None])))/N  # (N, K)
         grads["y"] = grad_y
     return grads
+
+
+def gauss_newton(h, y, *, wrt=GRADS):
+    r"""The Gauss-Newton diagonal for y (those named in `wrt`), given h, the same diagonal for E: h_X[p] = sum_out (dE[out]/dX[p])^2 h[out] (for this loss, its exact second derivative times h)."""
+    if not isinstance(h, (int, float, np.floating, np.ndarray)) or np.ndim(h) != 0:
+        raise ValueError(f"{RULE}.gauss_newton: argument 'h' must be a real number, "
+                         f"got {type(h).__name__} of shape {np.shape(h)}")
+    h = float(h)
+    sizes = {}
+    _bind("rbf_map_loss.gauss_newton", sizes, "y", y, ("N", "K", ))
+    N = sizes["N"]
+    if isinstance(wrt, str):
+        wrt = (wrt,)
+    unknown = set(wrt) - set(GRADS)
+    if unknown:
+        raise ValueError(f"{RULE}.gauss_newton: wrt names {sorted(unknown)}; they are {GRADS}")
+    diagonals = {}
+
+    # h_y[n',k'] = h*(1 - exp(-y[n', k'])/(Σ_{m}(exp(-y[n', m])) + exp(-j0)))*exp(-y[n', k'])/(N*(Σ_{m}(exp(-y[n', m])) + exp(-j0)))
+    if "y" in wrt:
+        s0 = (-y).max(axis=1)  # (N,)  max_{m}(-y[n', m])
+        s1 = (np.exp(-s0[:, None] - y)).sum(axis=1)  # (N,)  Σ_{m}(exp(-y[n', m] - max_{m}(-y[n', m])))
+        gn_y = h*(1 - np.exp(-y)/(float(np.exp(-j0)) + s1[:, None]*np.exp(s0[:, None])))*np.exp(-y)/(N*(float(np.exp(-j0)) + s1[:, None]*np.exp(s0[:, None])))  # (N, K)
+        diagonals["y"] = gn_y
+    return diagonals

@@ -18,6 +18,7 @@ INPUTS = ("z", )
 OUTPUT = "a"
 GRADS = ("z", )
 BACKWARD_ARGS = ("a", )
+GN_ARGS = ("z", )  # what gauss_newton(h, ...) reads
 OPTIONS = {}
 A = 1.7159
 S = 0.6666666666666666
@@ -50,3 +51,22 @@ def backward(g, a, *, wrt=GRADS):
         grad_z = S*g*(A**2 - a**2)/A  # (N, J)
         grads["z"] = grad_z
     return grads
+
+
+def gauss_newton(h, z, *, wrt=GRADS):
+    r"""The Gauss-Newton diagonal for z (those named in `wrt`), given h, the same diagonal for a: h_X[p] = sum_out (da[out]/dX[p])^2 h[out]."""
+    sizes = {}
+    _bind("scaled_tanh.gauss_newton", sizes, "z", z, ("N", "J", ))
+    _bind("scaled_tanh.gauss_newton", sizes, "h", h, ("N", "J", ))
+    if isinstance(wrt, str):
+        wrt = (wrt,)
+    unknown = set(wrt) - set(GRADS)
+    if unknown:
+        raise ValueError(f"{RULE}.gauss_newton: wrt names {sorted(unknown)}; they are {GRADS}")
+    diagonals = {}
+
+    # h_z[n',j'] = A**2*S**2*h[n', j']/cosh(S*z[n', j'])**4
+    if "z" in wrt:
+        gn_z = A**2*S**2*h/np.cosh(S*z)**4  # (N, J)
+        diagonals["z"] = gn_z
+    return diagonals

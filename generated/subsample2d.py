@@ -22,6 +22,7 @@ INPUTS = ("a", "w", "b", )
 OUTPUT = "z"
 GRADS = ("a", "w", "b", )
 BACKWARD_ARGS = ("a", "w", )
+GN_ARGS = ("a", "w", )  # what gauss_newton(h, ...) reads
 OPTIONS = {"size": 2, "stride": 2}
 
 
@@ -113,3 +114,69 @@ def backward(g, a, w, *, size=2, stride=2, wrt=GRADS):
         grad_b = g.sum(axis=(0, 2, 3))  # (C,)
         grads["b"] = grad_b
     return grads
+
+
+def gauss_newton(h, a, w, *, size=2, stride=2, wrt=GRADS):
+    r"""The Gauss-Newton diagonal for a, w, b (those named in `wrt`), given h, the same diagonal for z: h_X[p] = sum_out (dz[out]/dX[p])^2 h[out]."""
+    k = _option("subsample2d.gauss_newton", "size", size, 1)
+    s = _option("subsample2d.gauss_newton", "stride", stride, 1)
+    sizes = {}
+    _bind("subsample2d.gauss_newton", sizes, "a", a, ("N", "C", "H", "W", ))
+    _bind("subsample2d.gauss_newton", sizes, "w", w, ("C", ))
+    C = sizes["C"]
+    H = sizes["H"]
+    N = sizes["N"]
+    W = sizes["W"]
+    sizes["OH"] = OH = (H - k) // (s) + 1
+    if OH < 1:
+        raise ValueError(f"subsample2d.gauss_newton: argument 'a' {a.shape} give OH = (H - k) // (s) + 1 = {OH} < 1, size={size}, stride={stride}")
+    sizes["OW"] = OW = (W - k) // (s) + 1
+    if OW < 1:
+        raise ValueError(f"subsample2d.gauss_newton: argument 'a' {a.shape} give OW = (W - k) // (s) + 1 = {OW} < 1, size={size}, stride={stride}")
+    _bind("subsample2d.gauss_newton", sizes, "h", h, ("N", "C", "OH", "OW", ))
+    if isinstance(wrt, str):
+        wrt = (wrt,)
+    unknown = set(wrt) - set(GRADS)
+    if unknown:
+        raise ValueError(f"{RULE}.gauss_newton: wrt names {sorted(unknown)}; they are {GRADS}")
+    diagonals = {}
+
+    # h_a[n',c',p,q] = Σ_{u_,v_}(Piecewise((h[n', c', (p - u_)/s, (q - v_)/s]*w[c']**2, Eq(Mod(p - u_, s), 0) & Eq(Mod(q - v_, s), 0)), (0, True)))
+    if "a" in wrt:
+        # Σ_{u_,v_}(h[n', c', (p - u_)/s, (q - v_)/s])  -> (N, C, H, W)
+        s0_0_h = _dilate(h, {2: s, 3: s})
+        s0_0 = np.zeros((N, C, H, W), dtype=np.result_type(h))
+        for u_ in range(k):
+            for v_ in range(k):
+                p0, p1 = 0, H
+                p0, p1 = _fit(p0, p1, 1, -u_, s*(OH - 1) + 1)
+                q0, q1 = 0, W
+                q0, q1 = _fit(q0, q1, 1, -v_, s*(OW - 1) + 1)
+                if p0 >= p1:
+                    continue
+                if q0 >= q1:
+                    continue
+                s0_0[:, :, p0:p1, q0:q1] += (s0_0_h[:, :, _span(p0 - u_, 1, p1 - p0), _span(q0 - v_, 1, q1 - q0)])
+        gn_a = s0_0*w[:, None, None]**2  # (N, C, H, W)
+        diagonals["a"] = gn_a
+
+    # h_w[c'] = Σ_{n,i,j}(h[n, c', i, j]*Σ_{u,v}(a[n, c', i*s + u, j*s + v])*Σ_{u_,v_}(a[n, c', i*s + u_, j*s + v_]))
+    if "w" in wrt:
+        # Σ_{u,v}(a[n, c', i*s + u, j*s + v])  -> (C, N, OH, OW)
+        s1_0 = np.zeros((C, N, OH, OW), dtype=np.result_type(a))
+        for u in range(k):
+            for v in range(k):
+                s1_0 += np.transpose((a[:, :, _span(u, s, OH), _span(v, s, OW)]), (1, 0, 2, 3))
+        # Σ_{u_,v_}(a[n, c', i*s + u_, j*s + v_])  -> (C, N, OH, OW)
+        s1_1 = np.zeros((C, N, OH, OW), dtype=np.result_type(a))
+        for u_ in range(k):
+            for v_ in range(k):
+                s1_1 += np.transpose((a[:, :, _span(u_, s, OH), _span(v_, s, OW)]), (1, 0, 2, 3))
+        gn_w = np.einsum('cnij,cnij,cnij->c', np.transpose(h, (1, 0, 2, 3)), s1_0, s1_1, optimize=True)  # (C,)
+        diagonals["w"] = gn_w
+
+    # h_b[c'] = Σ_{n,i,j}(h[n, c', i, j])
+    if "b" in wrt:
+        gn_b = h.sum(axis=(0, 2, 3))  # (C,)
+        diagonals["b"] = gn_b
+    return diagonals

@@ -11,7 +11,7 @@ from functools import lru_cache
 import sympy as sp
 
 from derive.documents.article import CLAIMS
-from derive.symbolic.differentiate import gradient, jacobian, stored_index
+from derive.symbolic.differentiate import gauss_newton, gradient, jacobian, stored_index
 from derive.documents.matrix import matrix_form
 from derive.symbolic.printing import latex
 from derive.symbolic.rule import Rule
@@ -54,13 +54,13 @@ class ClaimDoc:
     remark: str
 
 
-def _loss_display(expr: sp.Expr, rule: Rule) -> sp.Expr:
-    """For a loss, L = J, so the upstream gradient ∂L/∂J is 1 in the document."""
-    return expr.subs(sp.Symbol("g"), 1) if rule.output.rank == 0 else expr
+def _loss_display(expr: sp.Expr, rule: Rule, upstream: str = "g") -> sp.Expr:
+    """For a loss, L = J, so the upstream gradient ∂L/∂J (and its second derivative) is 1."""
+    return expr.subs(sp.Symbol(upstream), 1) if rule.output.rank == 0 else expr
 
 
 @lru_cache(maxsize=None)
-def rule_doc(rule: Rule) -> RuleDoc:
+def rule_doc(rule: Rule, second_order: bool = False) -> RuleDoc:
     out = rule.output
     up = out.name
     head = out[stored_index(out, rule.index)] if out.rank else sp.Symbol(out.name)
@@ -80,6 +80,19 @@ def rule_doc(rule: Rule) -> RuleDoc:
         if mat:
             steps.append(Step("matrix form", mat))
         grads.append(GradientDoc(t.name, lhs, steps))
+    if second_order:
+        for t in rule.differentiable:
+            gr = gauss_newton(rule, t.name)
+            read = t[gr.index] if t.rank else sp.Symbol(t.name)
+            top = "J" if out.rank == 0 else r"\mathcal{L}"
+            lhs = (rf"\frac{{\partial^2 {top}}}{{\partial {latex(read)}^2}}" if out.rank == 0
+                   else rf"\frac{{\partial^2 {top}}}{{\partial {latex(read)}^2}} \approx")
+            label = ("second derivative" if out.rank == 0
+                     else "Gauss-Newton: the derivative squared, h = the same diagonal of the output")
+            steps = [Step(label, latex(_loss_display(gr.chain, rule, "h"), out.name)),
+                     Step("Kronecker-delta form", latex(_loss_display(gr.kronecker, rule, "h"), out.name)),
+                     Step("deltas solved", latex(_loss_display(gr.result, rule, "h"), out.name))]
+            grads.append(GradientDoc(f"{t.name} (second order)", lhs, steps))
     jac = None
     if out.rank and len(rule.differentiable) == 1:
         expr, index = jacobian(rule, rule.differentiable[0].name)

@@ -8,7 +8,7 @@ from functools import lru_cache
 import sympy as sp
 
 from derive.errors import LoweringError
-from derive.symbolic.differentiate import Gradient, gradient, stored_index
+from derive.symbolic.differentiate import Gradient, gauss_newton, gradient, stored_index
 from derive.lowering.lower import Lowering, Statement
 from derive.symbolic.printing import latex, size_code, text
 from derive.symbolic.rule import Rule, Tensor
@@ -90,6 +90,14 @@ class Kernel:
     output: Tensor
     helpers: list[str]
     facts: list[FactCheck]
+    # the Gauss-Newton diagonal (second-order training), for the rules that ask for it
+    gn_blocks: list[Block] = field(default_factory=list)
+    gn_args: list[str] = field(default_factory=list)
+    gn_prologue: Prologue | None = None
+
+    @property
+    def gn_signature(self) -> str:
+        return ", ".join(["h", *self.gn_args]) + ", *" + self.keywords + ", wrt=GRADS"
 
     @property
     def forward_facts(self) -> list[FactCheck]:
@@ -153,7 +161,8 @@ def _size_classes(rule: Rule) -> dict:
     return classes
 
 
-def _prologue(rule: Rule, tensors: list[Tensor], codes: list[str], upstream: bool) -> Prologue:
+def _prologue(rule: Rule, tensors: list[Tensor], codes: list[str], upstream: bool,
+              name: str = "g") -> Prologue:
     """Binding of the arguments' sizes, the derived sizes, and the sizes the code reads."""
     options = {str(s) for s, *_ in rule.options}
     out = rule.output
@@ -168,10 +177,10 @@ def _prologue(rule: Rule, tensors: list[Tensor], codes: list[str], upstream: boo
     composite = []
     if upstream and out.fused:
         composite = [(str(d), size_code(d)) for d in out.stored_shape if not d.is_Symbol]
-    g_check = Check("g", _dims(out.stored_shape)) if upstream and out.rank else None
+    g_check = Check(name, _dims(out.stored_shape)) if upstream and out.rank else None
     unfuse = None
     if upstream and out.fused:
-        unfuse = f"g = g.reshape({', '.join(size_code(d) for d in out.shape)})"
+        unfuse = f"{name} = {name}.reshape({', '.join(size_code(d) for d in out.shape)})"
     text_all = " ".join(codes + [d.code for d in derived] + [c for _, c in composite]
                         + [unfuse or ""])
     known = {str(s) for t in (*rule.tensors, out) for d in t.shape for s in d.free_symbols}
@@ -274,10 +283,10 @@ def lowering_step(rule: Rule, what: str, expr):
 
 
 @lru_cache(maxsize=None)
-def build(rule: Rule, strategy: Strategy = DEFAULT) -> Kernel:
+def build(rule: Rule, strategy: Strategy = DEFAULT, second_order: bool = False) -> Kernel:
     """The kernel of `rule` (cached: a network asks again for each layer's backward arguments)."""
     out = rule.output
-    shapes = rule.shapes | {"g": out.shape}
+    shapes = rule.shapes | {"g": out.shape, "h": out.shape}
     classes = _size_classes(rule)
     derived = dict(rule.derived)
 
@@ -303,6 +312,24 @@ def build(rule: Rule, strategy: Strategy = DEFAULT) -> Kernel:
     fuse = None
     if out.fused:
         fuse = f"{out.name} = {out.name}.reshape({', '.join(size_code(d) for d in out.stored_shape)})"
+    gn_blocks, gn_tensors, gn_prologue = [], [], None
+    if second_order:
+        curvature = [gauss_newton(rule, t.name) for t in rule.differentiable]
+        reads = set()
+        for k, gr in enumerate(curvature):
+            low = lowering(f"s{k}_" if len(curvature) > 1 else "s")
+            with lowering_step(rule, f"the Gauss-Newton diagonal for {gr.wrt.name!r}", gr.lowered):
+                low.assign(f"gn_{gr.wrt.name}", stabilize(gr.lowered), gr.index, gr.wrt.shape)
+            reads |= {str(x.base.label) for x in gr.lowered.atoms(sp.Indexed)}
+            gn_blocks.append(Block(gr.wrt.name, f"gn_{gr.wrt.name}",
+                                   f"h_{gr.wrt.name}[{','.join(map(str, gr.index))}] = "
+                                   f"{text(gr.result)}", derivative_latex(gr),
+                                   latex(gr.result, out.name), low.statements))
+        gn_tensors = _needed_for_sizes(rule, reads - {"h"}, curvature)
+        gn_prologue = _prologue(rule, gn_tensors,
+                                _statement_code([st for b in gn_blocks for st in b.statements]),
+                                True, name="h")
+        backward_statements += [st for b in gn_blocks for st in b.statements]
     options = [Option(str(s), kw, default, 1 if s.is_positive else 0,
                       "_option" if s.is_integer else "_real_option",
                       _divisors(rule, s, [rule.expr, *[gr.lowered for gr in grads]]))
@@ -327,4 +354,7 @@ def build(rule: Rule, strategy: Strategy = DEFAULT) -> Kernel:
         output=out,
         helpers=_helpers(fwd.statements + backward_statements),
         facts=_fact_checks(rule, lowering),
+        gn_blocks=gn_blocks,
+        gn_args=[t.name for t in gn_tensors],
+        gn_prologue=gn_prologue,
     )

@@ -20,18 +20,10 @@ from derive.symbolic.printing import KernelPrinter, size_code, text
 from derive.symbolic.ranges import extreme, provably_le
 from derive.symbolic.stable import Attains, ReduceMax
 from derive.lowering.strategy import DEFAULT, Strategy
+from derive.lowering.statement import Statement
 from derive.lowering.windows import is_window, lower_window
 
 
-
-
-@dataclass
-class Statement:
-    target: str
-    code: str | None  # None when `lines` compute the target
-    formula: str
-    shape: str
-    lines: list[str] = field(default_factory=list)
 
 
 @dataclass

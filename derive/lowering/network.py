@@ -37,6 +37,7 @@ class Network:
     # uniform in ±2.4/F (LeCun et al. 1998), F the fan-in of the unit it feeds
     init: str = "lecun"
     decide: str = "argmax"                            # the class from the scores ("argmin": RBF)
+    second_order: bool = False                        # its kernels also get `gauss_newton`
 
 
 def constant_key(layer: Layer, tensor: str) -> str:
@@ -137,7 +138,7 @@ LENET5_1998 = Network(
      Layer("out", "rbf", title="OUTPUT: 10 Euclidean RBF units",
            constants=(("w", _prototypes()),))),
     (("paper", ("rbf_map_loss",)),),
-    init="paper", decide="argmin",
+    init="paper", decide="argmin", second_order=True,
 )
 
 NETWORKS = {net.name: net for net in (LENET5, LENET5_1998)}
@@ -256,6 +257,14 @@ def _shape_of(value) -> tuple[int, ...]:
         shape.append(len(value))
         value = value[0]
     return tuple(shape)
+
+
+def second_order_rules() -> set[str]:
+    """The rules of networks trained with second-order steps: their kernels get the
+    Gauss-Newton diagonal too."""
+    return {name for net in NETWORKS.values() if net.second_order
+            for name in [layer.rule for layer in net.layers]
+            + [rule for _, chain in net.heads for rule in chain]}
 
 
 def constants(net: Network) -> list[tuple[str, tuple, str]]:

@@ -14,7 +14,8 @@ import sympy as sp
 from derive.errors import LoweringError
 from derive.lowering import gemm
 from derive.lowering.affine import _affine, _pad_widths, _py, _reach
-from derive.symbolic.printing import KernelPrinter, size_code
+from derive.lowering.statement import Statement
+from derive.symbolic.printing import KernelPrinter, size_code, text
 from derive.symbolic.stable import ReduceMax
 
 
@@ -38,6 +39,19 @@ def lower_window(low, node, extent_rank) -> tuple[str, tuple]:
     bound = [v for v, *_ in node.limits]
     maximum = isinstance(node, ReduceMax)
     coeff, body = (1, node.function) if maximum else node.function.as_coeff_Mul()
+    transforms = {}  # a read a factor is a function of (a[..]**2): the function, on its views
+    if not maximum:
+        body = sp.Mul(*[_as_read(low, f) for f in sp.Mul.make_args(body)])
+        kept = []
+        for f in sp.Mul.make_args(body):
+            inner = f.atoms(sp.Indexed)
+            if not isinstance(f, sp.Indexed) and len(inner) == 1 and \
+                    not (f.free_symbols - inner.pop().free_symbols) & set(low.extent):
+                (r,) = f.atoms(sp.Indexed)
+                transforms[r] = f
+                f = r
+            kept.append(f)
+        body = sp.Mul(*kept)
     factors = list(sp.Mul.make_args(body))
     reads = [f for f in factors if isinstance(f, sp.Indexed)]
     scalars = [f for f in factors if not isinstance(f, sp.Indexed)]
@@ -73,6 +87,8 @@ def lower_window(low, node, extent_rank) -> tuple[str, tuple]:
                  if scatter else None}
     how = low.strategy.window_for(offsets_summed=all(v in bound for v in loops),
                                   dilated=dilated, operands=len(reads), costs=costs)
+    if transforms:
+        how = "offsets"  # the function is applied to each offset's view
     if how in ("patches", "scatter"):
         name = f"{low.prefix}{len(low._temps)}"
         low._temps[name] = keep
@@ -95,6 +111,8 @@ def lower_window(low, node, extent_rank) -> tuple[str, tuple]:
     if offsets:
         prepared = [(_dilated(low, r, axes, lines, name), r, axes) for r, axes in parsed]
         (guards, views), clipped = _offset_views(low, prepared, loops)
+        views = [(KernelPrinter().doprint(transforms[r].xreplace({r: sp.Symbol(code)}))
+                  if r in transforms else code, axes) for (r, _), (code, axes) in zip(parsed, views)]
     else:
         views = [_prepare(low, r, axes, lines, name) for r, axes in parsed]
         guards, clipped = [], {}
@@ -131,6 +149,22 @@ def lower_window(low, node, extent_rank) -> tuple[str, tuple]:
         lines.append(f"{name} = np.transpose({name}, {tuple(acc.index(a) for a in keep)})")
     low.emit(name, lines, node, keep)
     return name, keep
+
+
+def _as_read(low, factor):
+    """A factor that reads arrays only at plain indices (`w[o, c, u, v]**2`) computed first as a
+    temporary array, and read like one."""
+    reads = factor.atoms(sp.Indexed)
+    if isinstance(factor, sp.Indexed) or not reads or not factor.free_symbols & set(low.extent):
+        return factor
+    if any(not isinstance(ix, sp.Symbol) for r in reads for ix in r.indices):
+        return factor
+    code, axes = low.lower(factor)
+    name = f"{low.prefix}{len(low._temps)}"
+    low._temps[name] = axes
+    low.statements.append(Statement(name, code, text(factor), low.shape_text(axes)))
+    low.shapes[name] = tuple(low.extent[a] for a in axes)
+    return sp.IndexedBase(name, real=True)[axes]
 
 
 def _accumulator(low, parsed, loops, bound):

@@ -46,10 +46,10 @@ class Gradient:
         return self.result.has(self.rule.output.base)
 
 
-def upstream(rule: Rule) -> sp.Expr:
+def upstream(rule: Rule, name: str = "g") -> sp.Expr:
     if rule.output.rank == 0:
-        return sp.Symbol("g")
-    return sp.IndexedBase("g", real=True)[rule.index]
+        return sp.Symbol(name)
+    return sp.IndexedBase(name, real=True)[rule.index]
 
 
 def _fresh_index(rule: Rule, wrt: Tensor) -> tuple[sp.Symbol, ...]:
@@ -264,12 +264,25 @@ def in_terms_of_output(expr: sp.Expr, rule: Rule, wrt: Tensor) -> sp.Expr:
 def gradient(rule: Rule, name: str) -> Gradient:
     """The derivation of ∂J/∂`name`; a step that fails raises `RuleError` naming the rule, the
     tensor, the step and the expression it worked on."""
+    return _derive(rule, name, second=False)
+
+
+@lru_cache(maxsize=None)
+def gauss_newton(rule: Rule, name: str) -> Gradient:
+    """The Gauss–Newton diagonal for `name`: h_X[p] = Σ_out (∂F[out]/∂X[p])² h[out], with h the
+    same diagonal for the output; for a loss (a scalar), its exact second derivative
+    ∂²J/∂X[p]². Derived from the forward expression like the gradient: the derivative squared
+    (one copy's summation indices renamed), then the deltas solved the same way."""
+    return _derive(rule, name, second=True)
+
+
+def _derive(rule: Rule, name: str, second: bool) -> Gradient:
     wrt = rule.tensor(name)
     if wrt.role in ("label", "constant"):
         raise RuleError(f"rule {rule.name!r}: {name!r} is a {wrt.role}; those are not differentiated")
     step = Step(rule, name)
     index = _fresh_index(rule, wrt)
-    G = upstream(rule)
+    G = upstream(rule, "h" if second else "g")
     target = wrt[index]
     out_limits = [(o, 0, size - 1) for o, size in zip(rule.index, rule.output.shape)]
 
@@ -277,9 +290,17 @@ def gradient(rule: Rule, name: str) -> Gradient:
         return sp.Sum(G * body, *out_limits) if out_limits else G * body
 
     out_read = out[rule.index] if (out := rule.output).rank else sp.Symbol(out.name)
-    chain = total(sp.Derivative(out_read, target, evaluate=False))
+    derivative = sp.Derivative(out_read, target, evaluate=False)
     with step("differentiate", rule.expr):
-        kron = total(sp.diff(rule.expr, target))
+        if not second:
+            chain, kron = total(derivative), total(sp.diff(rule.expr, target))
+        elif out.rank:
+            d = sp.diff(rule.expr, target)
+            twin = rename_bound(d, {v for s in d.atoms(sp.Sum) for v, *_ in s.limits})
+            chain, kron = total(derivative ** 2), total(sp.expand(d * twin))
+        else:
+            chain = total(sp.Derivative(out_read, target, target, evaluate=False))
+            kron = total(sp.diff(rule.expr, target, target))
     left = sorted(kron.atoms(sp.Derivative), key=sp.default_sort_key)
     if left:
         raise RuleError(f"rule {rule.name!r}, gradient with respect to {name!r}: step "
@@ -295,7 +316,8 @@ def gradient(rule: Rule, name: str) -> Gradient:
             t = kronecker.simplify_conds(t, ranges)
         if t is not None:
             terms.append(t)
-    shapes = rule.shapes | {"g": rule.output.shape}
+    shapes = rule.shapes | {str(G.base.label) if isinstance(G, sp.Indexed) else str(G):
+                            rule.output.shape}
 
     def finish(kept):
         with step("fold bounds and apply facts", kron):
