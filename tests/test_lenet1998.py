@@ -89,3 +89,30 @@ def test_the_whole_network_gradient_matches_finite_differences():
             param[idx] = old
             fd = (up - down) / (2 * eps)
             assert abs(grads[key][idx] - fd) <= 1e-6 * max(1.0, abs(fd)), (key, idx)
+
+
+def test_network_gauss_newton_diagonal_matches_brute_force_where_it_is_exact():
+    """For F6's weights every path to the RBF outputs runs through one unit, so the diagonal
+    backpropagated layer by layer is the exact Gauss-Newton diagonal Σ_n Σ_k J[n,k]² H[n,k]
+    (J from finite differences of the network's RBF outputs, H the loss's second derivative)."""
+    from generated import rbf_map_loss
+
+    net = LeNet5PaperPerRule(seed=7, dtype="float64")
+    x, y = batch(2, 8)
+    diagonal = net.gauss_newton_diagonal(x, y)
+    assert all(np.all(v >= 0) and np.all(np.isfinite(v)) for v in diagonal.values())
+    scores = net.forward(x)
+    curvature = rbf_map_loss.gauss_newton(1.0, scores)["y"]
+    rng, eps = np.random.default_rng(9), 1e-5
+    for _ in range(4):
+        idx = (int(rng.integers(0, 84)), int(rng.integers(0, 120)))
+        param = net.params["f6_w"]
+        old = param[idx]
+        param[idx] = old + eps
+        up = net.forward(x)
+        param[idx] = old - eps
+        down = net.forward(x)
+        param[idx] = old
+        jacobian = (up - down) / (2 * eps)
+        want = float(np.sum(jacobian ** 2 * curvature))
+        assert diagonal["f6_w"][idx] == pytest.approx(want, rel=1e-5, abs=1e-300), idx

@@ -157,6 +157,7 @@ class Call:
     upstream: str = ""                   # the kernel gradient passed on to the layer before
     backward_args: list[str] = field(default_factory=list)
     flat: str = ""                       # an elementwise rule applied to a (N, ...) input: its name
+    gn_args: list[str] = field(default_factory=list)   # what its gauss_newton(h, ...) reads
 
 
 def elementwise(rule) -> bool:
@@ -183,9 +184,9 @@ def _shape_after(rule, shapes: dict[str, tuple[int, ...]], options: dict) -> tup
     return tuple(int(sp.sympify(d).subs(defs).subs(sizes)) for d in rule.output.stored_shape)
 
 
-def _kernel_args(rule_name: str, env: dict) -> list[str]:
-    k = kernel_mod.build(RULES[rule_name])
-    return [env[name] for name in k.backward_args]
+def _kernel_args(rule_name: str, env: dict, second_order: bool = False) -> list[str]:
+    k = kernel_mod.build(RULES[rule_name], kernel_mod.DEFAULT, second_order)
+    return [env[name] for name in (k.gn_args if second_order else k.backward_args)]
 
 
 def plan(net: Network) -> dict:
@@ -228,7 +229,8 @@ def plan(net: Network) -> dict:
                  for name, code in env.items()}
         backward.insert(0, Call(layer.rule, "d", [], opts, layer.title or layer.name, wrt, grads,
                                 inp.name if not first else "", _kernel_args(layer.rule, saved),
-                                flat))
+                                flat, _kernel_args(layer.rule, saved, True)
+                                if net.second_order else []))
         current, shape, first = out, out_shape, False
     heads = []
     for loss, chain in net.heads:
@@ -242,7 +244,9 @@ def plan(net: Network) -> dict:
             env[rule.output.name] = target
             calls.append(Call(rule_name, target, [env[t.name] for t in rule.tensors], "",
                               rule.doc, [rule.tensors[0].name], [], rule.tensors[0].name,
-                              _kernel_args(rule_name, env)))
+                              _kernel_args(rule_name, env),
+                              gn_args=_kernel_args(rule_name, env, True)
+                              if net.second_order else []))
             value = target
         heads.append((loss, calls))
     modules = sorted({c.module for c in forward} | {c.module for _, cs in heads for c in cs})
