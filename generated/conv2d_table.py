@@ -23,6 +23,7 @@ OUTPUT = "z"
 GRADS = ("a", "w", "b", )
 BACKWARD_ARGS = ("a", "w", "T", )
 GN_ARGS = ("a", "w", "T", )  # what gauss_newton(h, ...) reads
+GN_TAKES_G = False  # gauss_newton(h, g, ...): a second derivative of its own
 OPTIONS = {}
 
 

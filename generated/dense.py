@@ -23,6 +23,7 @@ OUTPUT = "z"
 GRADS = ("a", "W", "b", )
 BACKWARD_ARGS = ("a", "W", )
 GN_ARGS = ("a", "W", )  # what gauss_newton(h, ...) reads
+GN_TAKES_G = False  # gauss_newton(h, g, ...): a second derivative of its own
 OPTIONS = {}
 
 

@@ -19,6 +19,7 @@ OUTPUT = "z"
 GRADS = ("a", )
 BACKWARD_ARGS = ("a", )
 GN_ARGS = ("a", )  # what gauss_newton(h, ...) reads
+GN_TAKES_G = False  # gauss_newton(h, g, ...): a second derivative of its own
 OPTIONS = {}
 
 

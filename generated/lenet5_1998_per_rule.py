@@ -221,7 +221,8 @@ class LeNet5PaperPerRule:
         """The Gauss-Newton diagonal of the batch-mean loss for every parameter, keyed like
         `params`: each kernel's derived gauss_newton(h, ...) in reverse, h starting at the loss's
         second derivative (LeCun et al. 1998, appendix C: squared Jacobians, each layer's
-        diagonal only)."""
+        diagonal only, a layer's own second derivative where it reads no input); the gradient g
+        runs beside it for the layers that need it."""
         x = self._input(x)
         onehot = self._onehot(y, len(x))
         h = self._forward(x)
@@ -230,63 +231,77 @@ class LeNet5PaperPerRule:
         diagonal = {}
         if self.loss == "paper":
             loss = rbf_map_loss.forward(h["h13"], onehot)
-            g = rbf_map_loss.gauss_newton(1.0, h["h13"])["y"]
+            hh = rbf_map_loss.gauss_newton(1.0, h["h13"])["y"]
+            g = rbf_map_loss.backward(1.0, h["h13"], onehot)["y"]
         # OUTPUT: 10 Euclidean RBF units
-        d = rbf.gauss_newton(g, h["h12"], self.constants["out_w"], wrt=("x", ))
-        g = d["x"]
+        d = rbf.gauss_newton(hh, g, h["h12"], self.constants["out_w"], wrt=("x", ))
+        hh = d["x"]
+        g = rbf.backward(g, h["h12"], self.constants["out_w"], wrt=("x",))["x"]
         # f6_f
-        d = scaled_tanh.gauss_newton(g, h["h11"], wrt=("z", ))
-        g = d["z"]
+        d = scaled_tanh.gauss_newton(hh, h["h11"], wrt=("z", ))
+        hh = d["z"]
+        g = scaled_tanh.backward(g, h["h12"], wrt=("z",))["z"]
         # F6: 84 units
-        d = dense.gauss_newton(g, h["h10"], p["f6_w"], wrt=("W", "b", "a", ))
+        d = dense.gauss_newton(hh, h["h10"], p["f6_w"], wrt=("W", "b", "a", ))
         diagonal["f6_w"] = d["W"]
         diagonal["f6_b"] = d["b"]
-        g = d["a"]
+        hh = d["a"]
+        g = dense.backward(g, h["h10"], p["f6_w"], wrt=("a",))["a"]
         # 120 maps of 1x1 as 120 units
-        d = flatten.gauss_newton(g, h["h9"], wrt=("a", ))
-        g = d["a"]
+        d = flatten.gauss_newton(hh, h["h9"], wrt=("a", ))
+        hh = d["a"]
+        g = flatten.backward(g, h["h9"], wrt=("a",))["a"]
         # c5_f
-        d = scaled_tanh.gauss_newton(g.reshape(len(x), -1), h["h8"].reshape(len(x), -1), wrt=("z", ))
+        d = scaled_tanh.gauss_newton(hh.reshape(len(x), -1), h["h8"].reshape(len(x), -1), wrt=("z", ))
         d = {key: value.reshape(h["h8"].shape) for key, value in d.items()}
-        g = d["z"]
+        hh = d["z"]
+        g = scaled_tanh.backward(g.reshape(len(x), -1), h["h9"].reshape(len(x), -1), wrt=("z",))["z"].reshape(h["h8"].shape)
         # C5: convolution 5x5 -> 120 maps
-        d = conv2d.gauss_newton(g, h["h7"], p["c5_w"], wrt=("w", "b", "a", ))
+        d = conv2d.gauss_newton(hh, h["h7"], p["c5_w"], wrt=("w", "b", "a", ))
         diagonal["c5_w"] = d["w"]
         diagonal["c5_b"] = d["b"]
-        g = d["a"]
+        hh = d["a"]
+        g = conv2d.backward(g, h["h7"], p["c5_w"], wrt=("a",))["a"]
         # s4_f
-        d = scaled_tanh.gauss_newton(g.reshape(len(x), -1), h["h6"].reshape(len(x), -1), wrt=("z", ))
+        d = scaled_tanh.gauss_newton(hh.reshape(len(x), -1), h["h6"].reshape(len(x), -1), wrt=("z", ))
         d = {key: value.reshape(h["h6"].shape) for key, value in d.items()}
-        g = d["z"]
+        hh = d["z"]
+        g = scaled_tanh.backward(g.reshape(len(x), -1), h["h7"].reshape(len(x), -1), wrt=("z",))["z"].reshape(h["h6"].shape)
         # S4: trainable subsampling 2x2
-        d = subsample2d.gauss_newton(g, h["h5"], p["s4_w"], size=2, stride=2, wrt=("w", "b", "a", ))
+        d = subsample2d.gauss_newton(hh, h["h5"], p["s4_w"], size=2, stride=2, wrt=("w", "b", "a", ))
         diagonal["s4_w"] = d["w"]
         diagonal["s4_b"] = d["b"]
-        g = d["a"]
+        hh = d["a"]
+        g = subsample2d.backward(g, h["h5"], p["s4_w"], size=2, stride=2, wrt=("a",))["a"]
         # c3_f
-        d = scaled_tanh.gauss_newton(g.reshape(len(x), -1), h["h4"].reshape(len(x), -1), wrt=("z", ))
+        d = scaled_tanh.gauss_newton(hh.reshape(len(x), -1), h["h4"].reshape(len(x), -1), wrt=("z", ))
         d = {key: value.reshape(h["h4"].shape) for key, value in d.items()}
-        g = d["z"]
+        hh = d["z"]
+        g = scaled_tanh.backward(g.reshape(len(x), -1), h["h5"].reshape(len(x), -1), wrt=("z",))["z"].reshape(h["h4"].shape)
         # C3: convolution 5x5 through the connection table -> 16 maps
-        d = conv2d_table.gauss_newton(g, h["h3"], p["c3_w"], self.constants["c3_t"], wrt=("w", "b", "a", ))
+        d = conv2d_table.gauss_newton(hh, h["h3"], p["c3_w"], self.constants["c3_t"], wrt=("w", "b", "a", ))
         diagonal["c3_w"] = d["w"]
         diagonal["c3_b"] = d["b"]
-        g = d["a"]
+        hh = d["a"]
+        g = conv2d_table.backward(g, h["h3"], p["c3_w"], self.constants["c3_t"], wrt=("a",))["a"]
         # s2_f
-        d = scaled_tanh.gauss_newton(g.reshape(len(x), -1), h["h2"].reshape(len(x), -1), wrt=("z", ))
+        d = scaled_tanh.gauss_newton(hh.reshape(len(x), -1), h["h2"].reshape(len(x), -1), wrt=("z", ))
         d = {key: value.reshape(h["h2"].shape) for key, value in d.items()}
-        g = d["z"]
+        hh = d["z"]
+        g = scaled_tanh.backward(g.reshape(len(x), -1), h["h3"].reshape(len(x), -1), wrt=("z",))["z"].reshape(h["h2"].shape)
         # S2: trainable subsampling 2x2
-        d = subsample2d.gauss_newton(g, h["h1"], p["s2_w"], size=2, stride=2, wrt=("w", "b", "a", ))
+        d = subsample2d.gauss_newton(hh, h["h1"], p["s2_w"], size=2, stride=2, wrt=("w", "b", "a", ))
         diagonal["s2_w"] = d["w"]
         diagonal["s2_b"] = d["b"]
-        g = d["a"]
+        hh = d["a"]
+        g = subsample2d.backward(g, h["h1"], p["s2_w"], size=2, stride=2, wrt=("a",))["a"]
         # c1_f
-        d = scaled_tanh.gauss_newton(g.reshape(len(x), -1), h["h0"].reshape(len(x), -1), wrt=("z", ))
+        d = scaled_tanh.gauss_newton(hh.reshape(len(x), -1), h["h0"].reshape(len(x), -1), wrt=("z", ))
         d = {key: value.reshape(h["h0"].shape) for key, value in d.items()}
-        g = d["z"]
+        hh = d["z"]
+        g = scaled_tanh.backward(g.reshape(len(x), -1), h["h1"].reshape(len(x), -1), wrt=("z",))["z"].reshape(h["h0"].shape)
         # C1: convolution 5x5 -> 6 maps
-        d = conv2d.gauss_newton(g, h["x"], p["c1_w"], wrt=("w", "b", ))
+        d = conv2d.gauss_newton(hh, h["x"], p["c1_w"], wrt=("w", "b", ))
         diagonal["c1_w"] = d["w"]
         diagonal["c1_b"] = d["b"]
         return diagonal

@@ -19,6 +19,7 @@ OUTPUT = "y"
 GRADS = ("x", )
 BACKWARD_ARGS = ("x", "w", )
 GN_ARGS = ("x", "w", )  # what gauss_newton(h, ...) reads
+GN_TAKES_G = True  # gauss_newton(h, g, ...): a second derivative of its own
 OPTIONS = {}
 
 
@@ -54,12 +55,13 @@ def backward(g, x, w, *, wrt=GRADS):
     return grads
 
 
-def gauss_newton(h, x, w, *, wrt=GRADS):
-    r"""The Gauss-Newton diagonal for x (those named in `wrt`), given h, the same diagonal for y: h_X[p] = sum_out (dy[out]/dX[p])^2 h[out]."""
+def gauss_newton(h, g, x, w, *, wrt=GRADS):
+    r"""The Gauss-Newton diagonal for x (those named in `wrt`), given h, the same diagonal for y: h_X[p] = sum_out (dy[out]/dX[p])^2 h[out] + sum_out g[out] d^2y[out]/dX[p]^2 (the layer's own second derivative, which reads no input; g = dL/dy)."""
     sizes = {}
     _bind("rbf.gauss_newton", sizes, "x", x, ("N", "J", ))
     _bind("rbf.gauss_newton", sizes, "w", w, ("K", "J", ))
     _bind("rbf.gauss_newton", sizes, "h", h, ("N", "K", ))
+    _bind("rbf.gauss_newton", sizes, "g", g, ("N", "K", ))
     if isinstance(wrt, str):
         wrt = (wrt,)
     unknown = set(wrt) - set(GRADS)
@@ -67,11 +69,12 @@ def gauss_newton(h, x, w, *, wrt=GRADS):
         raise ValueError(f"{RULE}.gauss_newton: wrt names {sorted(unknown)}; they are {GRADS}")
     diagonals = {}
 
-    # h_x[n',j'] = 4*(x[n', j']**2*Σ_{k}(h[n', k]) - 2*x[n', j']*Σ_{k}(h[n', k]*w[k, j']) + Σ_{k}(h[n', k]*w[k, j']**2))
+    # h_x[n',j'] = 2*(2*x[n', j']**2*Σ_{k}(h[n', k]) - 4*x[n', j']*Σ_{k}(h[n', k]*w[k, j']) + 2*Σ_{k}(h[n', k]*w[k, j']**2) + Σ_{k}(g[n', k]))
     if "x" in wrt:
-        s0 = h @ ((w.T**2).T)  # (N, J)  Σ_{k}(h[n', k]*w[k, j']**2)
-        s1 = h @ w  # (N, J)  Σ_{k}(h[n', k]*w[k, j'])
-        s2 = h.sum(axis=1)  # (N,)  Σ_{k}(h[n', k])
-        gn_x = 4*s0 - 8*s1*x + 4*s2[:, None]*x**2  # (N, J)
+        s0 = g.sum(axis=1)  # (N,)  Σ_{k}(g[n', k])
+        s1 = h @ ((w.T**2).T)  # (N, J)  Σ_{k}(h[n', k]*w[k, j']**2)
+        s2 = h @ w  # (N, J)  Σ_{k}(h[n', k]*w[k, j'])
+        s3 = h.sum(axis=1)  # (N,)  Σ_{k}(h[n', k])
+        gn_x = 2*s0[:, None] + 4*s1 - 8*s2*x + 4*s3[:, None]*x**2  # (N, J)
         diagonals["x"] = gn_x
     return diagonals

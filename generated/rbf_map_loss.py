@@ -19,6 +19,7 @@ OUTPUT = "E"
 GRADS = ("y", )
 BACKWARD_ARGS = ("y", "t", )
 GN_ARGS = ("y", )  # what gauss_newton(h, ...) reads
+GN_TAKES_G = False  # gauss_newton(h, g, ...): a second derivative of its own
 OPTIONS = {}
 j0 = 1.0
 

@@ -19,6 +19,7 @@ OUTPUT = "a"
 GRADS = ("z", )
 BACKWARD_ARGS = ("a", )
 GN_ARGS = ("z", )  # what gauss_newton(h, ...) reads
+GN_TAKES_G = False  # gauss_newton(h, g, ...): a second derivative of its own
 OPTIONS = {}
 A = 1.7159
 S = 0.6666666666666666

@@ -37,7 +37,9 @@ def test_gauss_newton_diagonal_matches_brute_force(name):
             assert np.allclose(got[key], want, rtol=1e-6, atol=1e-8), key
         return
     h = rng.uniform(0.1, 2.0, out.shape)
-    got = module.gauss_newton(h, *[env[k] for k in module.GN_ARGS])
+    g = rng.standard_normal(out.shape)
+    first = (h, g) if module.GN_TAKES_G else (h,)
+    got = module.gauss_newton(*first, *[env[k] for k in module.GN_ARGS])
     want = {key: np.zeros_like(inputs[key]) for key in module.GRADS}
     for idx in np.ndindex(out.shape):
         onehot = np.zeros(out.shape)
@@ -45,6 +47,19 @@ def test_gauss_newton_diagonal_matches_brute_force(name):
         row = call_backward(module, onehot, inputs, out)
         for key in want:
             want[key] += row[key] ** 2 * h[idx]
+    if module.GN_TAKES_G:  # plus Σ_out g ∂²F/∂X², the derivative of the g-product by differences
+        for key in want:
+            x, eps = inputs[key], 1e-5
+            for idx in np.ndindex(x.shape):
+                sides = []
+                for step in (eps, -eps):
+                    shifted = dict(inputs, **{key: x.copy()})
+                    shifted[key][idx] += step
+                    vjp = call_backward(module, g, shifted,
+                                        module.forward(*[shifted[k] for k in module.INPUTS]))
+                    sides.append(vjp[key][idx])
+                want[key][idx] += (sides[0] - sides[1]) / (2 * eps)
     for key in module.GRADS:
         assert got[key].shape == inputs[key].shape
-        assert np.allclose(got[key], want[key], rtol=1e-10, atol=1e-12), key
+        tol = 1e-7 if module.GN_TAKES_G else 1e-10  # finite differences in the second term
+        assert np.allclose(got[key], want[key], rtol=tol, atol=tol), key

@@ -51,6 +51,7 @@ class Prologue:
     unfuse: str | None                      # code reshaping g to its logical shape
     early: list[str] = field(default_factory=list)  # sizes the arguments bind, as locals
     late: list[str] = field(default_factory=list)   # sizes only g binds
+    also: Check | None = None                       # a second upstream (g, beside h)
 
 
 @dataclass
@@ -97,7 +98,8 @@ class Kernel:
 
     @property
     def gn_signature(self) -> str:
-        return ", ".join(["h", *self.gn_args]) + ", *" + self.keywords + ", wrt=GRADS"
+        first = ["h", "g"] if self.gn_prologue and self.gn_prologue.also else ["h"]
+        return ", ".join([*first, *self.gn_args]) + ", *" + self.keywords + ", wrt=GRADS"
 
     @property
     def forward_facts(self) -> list[FactCheck]:
@@ -329,6 +331,8 @@ def build(rule: Rule, strategy: Strategy = DEFAULT, second_order: bool = False) 
         gn_prologue = _prologue(rule, gn_tensors,
                                 _statement_code([st for b in gn_blocks for st in b.statements]),
                                 True, name="h")
+        if "g" in reads:  # a layer's own second derivative, times the gradient
+            gn_prologue.also = Check("g", _dims(out.stored_shape))
         backward_statements += [st for b in gn_blocks for st in b.statements]
     options = [Option(str(s), kw, default, 1 if s.is_positive else 0,
                       "_option" if s.is_integer else "_real_option",

@@ -158,6 +158,7 @@ class Call:
     backward_args: list[str] = field(default_factory=list)
     flat: str = ""                       # an elementwise rule applied to a (N, ...) input: its name
     gn_args: list[str] = field(default_factory=list)   # what its gauss_newton(h, ...) reads
+    gn_takes_g: bool = False             # gauss_newton(h, g, ...): a second derivative of its own
 
 
 def elementwise(rule) -> bool:
@@ -182,6 +183,13 @@ def _shape_after(rule, shapes: dict[str, tuple[int, ...]], options: dict) -> tup
         sizes[sym] = options.get(keyword, default)
     defs = {s: d.subs(sizes) for s, d in rule.derived}
     return tuple(int(sp.sympify(d).subs(defs).subs(sizes)) for d in rule.output.stored_shape)
+
+
+def _takes_g(rule_name: str, net) -> bool:
+    if not net.second_order:
+        return False
+    k = kernel_mod.build(RULES[rule_name], kernel_mod.DEFAULT, True)
+    return k.gn_prologue is not None and k.gn_prologue.also is not None
 
 
 def _kernel_args(rule_name: str, env: dict, second_order: bool = False) -> list[str]:
@@ -230,7 +238,7 @@ def plan(net: Network) -> dict:
         backward.insert(0, Call(layer.rule, "d", [], opts, layer.title or layer.name, wrt, grads,
                                 inp.name if not first else "", _kernel_args(layer.rule, saved),
                                 flat, _kernel_args(layer.rule, saved, True)
-                                if net.second_order else []))
+                                if net.second_order else [], _takes_g(layer.rule, net)))
         current, shape, first = out, out_shape, False
     heads = []
     for loss, chain in net.heads:

@@ -270,9 +270,11 @@ def gradient(rule: Rule, name: str) -> Gradient:
 @lru_cache(maxsize=None)
 def gauss_newton(rule: Rule, name: str) -> Gradient:
     """The Gauss–Newton diagonal for `name`: h_X[p] = Σ_out (∂F[out]/∂X[p])² h[out], with h the
-    same diagonal for the output; for a loss (a scalar), its exact second derivative
-    ∂²J/∂X[p]². Derived from the forward expression like the gradient: the derivative squared
-    (one copy's summation indices renamed), then the deltas solved the same way."""
+    same diagonal for the output, plus Σ_out g[out] ∂²F[out]/∂X[p]² where that second derivative
+    reads no input (a quadratic layer; a squashing function's is dropped, as LeCun et al. 1998
+    do); for a loss (a scalar), its exact second derivative ∂²J/∂X[p]². Derived from the forward
+    expression like the gradient: the derivative squared (one copy's summation indices renamed),
+    then the deltas solved the same way."""
     return _derive(rule, name, second=True)
 
 
@@ -298,6 +300,15 @@ def _derive(rule: Rule, name: str, second: bool) -> Gradient:
             d = sp.diff(rule.expr, target)
             twin = rename_bound(d, {v for s in d.atoms(sp.Sum) for v, *_ in s.limits})
             chain, kron = total(derivative ** 2), total(sp.expand(d * twin))
+            own = sp.diff(d, target)
+            if own != 0 and not any(isinstance(x, sp.Indexed) and x.base == wrt.base
+                                    for x in sp.preorder_traversal(own)):
+                # the layer's own second derivative, where it reads no input (a quadratic form,
+                # an RBF): kept, times the gradient g; a squashing function's is dropped
+                G1 = upstream(rule, "g")
+                chain += sp.Sum(G1 * sp.Derivative(out_read, target, target, evaluate=False),
+                                *out_limits)
+                kron += sp.Sum(G1 * own, *out_limits)
         else:
             chain = total(sp.Derivative(out_read, target, target, evaluate=False))
             kron = total(sp.diff(rule.expr, target, target))
@@ -316,8 +327,7 @@ def _derive(rule: Rule, name: str, second: bool) -> Gradient:
             t = kronecker.simplify_conds(t, ranges)
         if t is not None:
             terms.append(t)
-    shapes = rule.shapes | {str(G.base.label) if isinstance(G, sp.Indexed) else str(G):
-                            rule.output.shape}
+    shapes = rule.shapes | {"g": rule.output.shape, "h": rule.output.shape}
 
     def finish(kept):
         with step("fold bounds and apply facts", kron):
