@@ -265,6 +265,24 @@ def _divisors(rule: Rule, option, exprs) -> list[tuple[str, str]]:
     return sorted(found.items())
 
 
+def _blocks(rule: Rule, derived: list[Gradient], lowering, prefix: str, target: str, lhs: str,
+            what: str) -> tuple[list[Block], set[str]]:
+    """One block per derived formula (a gradient, a Gauss-Newton diagonal), lowered, and the
+    names of the arrays the formulas read."""
+    reads, blocks = set(), []
+    for k, gr in enumerate(derived):
+        low = lowering(f"{prefix}{k}_" if len(derived) > 1 else prefix)
+        name = f"{target}_{gr.wrt.name}"
+        with lowering_step(rule, f"{what} {gr.wrt.name!r}", gr.lowered):
+            low.assign(name, stabilize(gr.lowered), gr.index, gr.wrt.shape)
+        reads |= {str(x.base.label) for x in gr.lowered.atoms(sp.Indexed)}
+        blocks.append(Block(gr.wrt.name, name,
+                            f"{lhs}{gr.wrt.name}[{','.join(map(str, gr.index))}] = {text(gr.result)}",
+                            derivative_latex(gr), latex(gr.result, rule.output.name),
+                            low.statements))
+    return blocks, reads
+
+
 @contextmanager
 def lowering_step(rule: Rule, what: str, expr):
     """Any failure while lowering or printing `expr` as a `LoweringError` naming the rule, the
@@ -300,15 +318,7 @@ def build(rule: Rule, strategy: Strategy = DEFAULT, second_order: bool = False) 
         fwd.assign(out.name, stabilize(rule.expr), rule.index, out.shape)
 
     grads: list[Gradient] = [gradient(rule, t.name) for t in rule.differentiable]
-    reads, blocks = set(), []
-    for k, gr in enumerate(grads):
-        low = lowering(f"t{k}_" if len(grads) > 1 else "t")
-        with lowering_step(rule, f"the gradient with respect to {gr.wrt.name!r}", gr.lowered):
-            low.assign(f"grad_{gr.wrt.name}", stabilize(gr.lowered), gr.index, gr.wrt.shape)
-        reads |= {str(x.base.label) for x in gr.lowered.atoms(sp.Indexed)}
-        blocks.append(Block(gr.wrt.name, f"grad_{gr.wrt.name}",
-                            f"dJ/d{gr.wrt.name}[{','.join(map(str, gr.index))}] = {text(gr.result)}",
-                            derivative_latex(gr), latex(gr.result, out.name), low.statements))
+    blocks, reads = _blocks(rule, grads, lowering, "t", "grad", "dJ/d", "the gradient with respect to")
     backward_tensors = _needed_for_sizes(rule, reads, grads)
     backward_statements = [st for b in blocks for st in b.statements]
     fuse = None
@@ -317,16 +327,8 @@ def build(rule: Rule, strategy: Strategy = DEFAULT, second_order: bool = False) 
     gn_blocks, gn_tensors, gn_prologue = [], [], None
     if second_order:
         curvature = [gauss_newton(rule, t.name) for t in rule.differentiable]
-        reads = set()
-        for k, gr in enumerate(curvature):
-            low = lowering(f"s{k}_" if len(curvature) > 1 else "s")
-            with lowering_step(rule, f"the Gauss-Newton diagonal for {gr.wrt.name!r}", gr.lowered):
-                low.assign(f"gn_{gr.wrt.name}", stabilize(gr.lowered), gr.index, gr.wrt.shape)
-            reads |= {str(x.base.label) for x in gr.lowered.atoms(sp.Indexed)}
-            gn_blocks.append(Block(gr.wrt.name, f"gn_{gr.wrt.name}",
-                                   f"h_{gr.wrt.name}[{','.join(map(str, gr.index))}] = "
-                                   f"{text(gr.result)}", derivative_latex(gr),
-                                   latex(gr.result, out.name), low.statements))
+        gn_blocks, reads = _blocks(rule, curvature, lowering, "s", "gn", "h_",
+                                   "the Gauss-Newton diagonal for")
         gn_tensors = _needed_for_sizes(rule, reads - {"h"}, curvature)
         gn_prologue = _prologue(rule, gn_tensors,
                                 _statement_code([st for b in gn_blocks for st in b.statements]),
