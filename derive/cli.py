@@ -11,14 +11,15 @@ from pathlib import Path
 from derive import rules as rule_table
 from derive.lenet import train as train_mod
 from derive.documents.derivation import claim_docs, rule_doc
-from derive.lowering.network import NETWORKS, second_order_rules
+from derive.documents.bitmap import prototypes_picture
+from derive.lowering.network import NETWORKS, pictures, second_order_rules
 from derive.documents.pretty import show
 from derive.errors import LoweringError, RuleError
 from derive.files import generated_dir
 from derive.gradcheck import gradcheck
 from derive.rulefile import load_rules
 from derive.render import (environment, render_kernel, render_network, render_network_per_rule,
-                     render_runtime, write)
+                     render_runtime, write, write_bytes)
 
 GENERATED = generated_dir()
 
@@ -91,6 +92,12 @@ def documents(out: Path, quiet=False, table=None) -> list[Path]:
         changed = write(path, env.get_template(template).render(**data))
         _log(quiet, f"  {'wrote' if changed else 'same '} {path.relative_to(out.parent)}")
         paths.append(path)
+    for net in NETWORKS.values() if table is None else ():
+        for stem, values, (rows, cols) in pictures(net):
+            path = out / f"{stem}.png"
+            changed = write_bytes(path, prototypes_picture(values, rows, cols))
+            _log(quiet, f"  {'wrote' if changed else 'same '} {path.relative_to(out.parent)}")
+            paths.append(path)
     return paths
 
 
@@ -111,12 +118,13 @@ def check(reference: Path = GENERATED) -> int:
         drift = []
         for path in produced:
             committed = reference / path.name
-            new = path.read_text(encoding="utf-8")
-            old = committed.read_text(encoding="utf-8") if committed.exists() else ""
-            if new != old:
-                drift.append(path.name)
+            if committed.exists() and committed.read_bytes() == path.read_bytes():
+                continue
+            drift.append(path.name)
+            if path.suffix != ".png":
+                old = committed.read_text(encoding="utf-8") if committed.exists() else ""
                 sys.stdout.writelines(difflib.unified_diff(
-                    old.splitlines(True), new.splitlines(True),
+                    old.splitlines(True), path.read_text(encoding="utf-8").splitlines(True),
                     f"committed/{path.name}", f"derived/{path.name}", n=1))
         stale = sorted(p.name for p in reference.glob("*.py")
                        if p.name not in {q.name for q in produced})

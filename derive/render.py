@@ -134,3 +134,12 @@ def write(path: Path, content: str) -> bool:
         return False
     atomic_write(path, lambda tmp: Path(tmp).write_text(content, encoding="utf-8", newline="\n"))
     return True
+
+
+def write_bytes(path: Path, content: bytes) -> bool:
+    """Write binary `content` to `path` atomically; return whether the file changed."""
+    path = Path(path)
+    if path.exists() and path.read_bytes() == content:
+        return False
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(content))
+    return True

@@ -38,6 +38,8 @@ class Network:
     init: str = "lecun"
     decide: str = "argmax"                            # the class from the scores ("argmin": RBF)
     second_order: bool = False                        # its kernels also get `gauss_newton`
+    # constants the documents draw: (layer, tensor, (rows, cols) of each row's bitmap)
+    pictures: tuple[tuple[str, str, tuple[int, int]], ...] = ()
 
 
 def constant_key(layer: Layer, tensor: str) -> str:
@@ -139,6 +141,7 @@ LENET5_1998 = Network(
            constants=(("w", _prototypes()),))),
     (("paper", ("rbf_map_loss",)),),
     init="paper", decide="argmin", second_order=True,
+    pictures=(("out", "w", (12, 7)),),
 )
 
 NETWORKS = {net.name: net for net in (LENET5, LENET5_1998)}
@@ -277,6 +280,16 @@ def second_order_rules() -> set[str]:
     return {name for net in NETWORKS.values() if net.second_order
             for name in [layer.rule for layer in net.layers]
             + [rule for _, chain in net.heads for rule in chain]}
+
+
+def pictures(net: Network) -> list[tuple[str, tuple, tuple[int, int]]]:
+    """(file stem, values, bitmap shape) of each constant the network's description draws."""
+    out = []
+    for layer_name, tensor, shape in net.pictures:
+        layer = next(layer for layer in net.layers if layer.name == layer_name)
+        values = dict(layer.constants)[tensor]
+        out.append((f"{net.name}_{constant_key(layer, tensor)}", values, shape))
+    return out
 
 
 def constants(net: Network) -> list[tuple[str, tuple, str]]:
