@@ -50,7 +50,8 @@ def test_matrix_forms_where_they_exist():
 
 def test_derivations_document_compiles(tmp_path):
     out = tmp_path / "generated"
-    md, tex = documents(out, quiet=True)
+    md, tex, *pictures = documents(out, quiet=True)
+    assert [p.suffix for p in pictures] == [".png"]
     result = _compile(tex)
     assert result.returncode == 0, result.stdout[-3000:]
     assert (out / "derivations.pdf").stat().st_size > 10_000
