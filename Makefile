@@ -12,7 +12,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all generate derivations latex test check bench train evaluate clean
+.PHONY: all generate derivations latex test check bench train train-1998 evaluate clean
 
 all: $(STAMP)
 	$(PY) -m derive all
@@ -41,6 +41,10 @@ check: $(STAMP)
 # make train [TRAIN_ARGS="--epochs 5 --resume runs/lenet5/checkpoint.npz"]
 train: $(STAMP)
 	$(PY) -m derive train $(TRAIN_ARGS)
+
+# make train-1998 [TRAIN_ARGS="--mu 1.0"]: the 1998 network, second-order (runs/lenet5_1998)
+train-1998: $(STAMP)
+	$(PY) -m derive train-1998 $(TRAIN_ARGS)
 
 evaluate: $(STAMP)
 	$(PY) -m derive evaluate $(EVAL_ARGS)

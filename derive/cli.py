@@ -6,10 +6,12 @@ import difflib
 import sys
 import tempfile
 import time
+from dataclasses import fields
 from pathlib import Path
 
 from derive import rules as rule_table
 from derive.lenet import train as train_mod
+from derive.lenet.sdlm import SdlmConfig, train_sdlm
 from derive.documents.derivation import claim_docs, rule_doc
 from derive.documents.bitmap import prototypes_picture
 from derive.lowering.network import NETWORKS, pictures, second_order_rules
@@ -168,6 +170,11 @@ def main(argv=None) -> int:
     p = sub.add_parser("train", help="train the generated LeNet-5 on MNIST")
     train_mod.add_arguments(p)
     p.add_argument("--resume", help="a checkpoint.npz to continue from")
+    p = sub.add_parser("train-1998", help="train the 1998 LeNet-5 by stochastic diagonal "
+                                          "Levenberg-Marquardt (the paper's schedule)")
+    for f in fields(SdlmConfig):
+        default = getattr(SdlmConfig(), f.name)
+        p.add_argument(f"--{f.name.replace('_', '-')}", type=type(default), default=default)
     p = sub.add_parser("evaluate", help="test error, confusion matrix, misclassified digits")
     train_mod.add_arguments(p, only=("data", "test_limit"))
     p.add_argument("--checkpoint", default="runs/lenet5/checkpoint.npz")
@@ -202,6 +209,16 @@ def _run(args) -> int:
         return 0
     if args.command == "train":
         return train_mod.main_train(args)
+    if args.command == "train-1998":
+        from derive.lenet import mnist
+
+        config = SdlmConfig(**{f.name: getattr(args, f.name) for f in fields(SdlmConfig)})
+        try:
+            train_sdlm(config, echo=lambda line: print(line, flush=True))
+        except (ValueError, mnist.MnistError) as err:
+            print(f"symprop train-1998: {err}", file=sys.stderr)
+            return 2
+        return 0
     if args.command == "evaluate":
         return train_mod.main_evaluate(args)
     if args.command == "all":
