@@ -83,9 +83,12 @@ def render_network(net, strategy=None, profile: bool = False) -> str:
     from derive.lowering.netlower import lower_network
     from derive.lowering.strategy import NETWORK
 
+    from derive.lowering.network import NETWORKS
+
     data = lower_network(net, strategy or NETWORK)
+    variants = [(v, name, NETWORKS[name].class_name) for v, name in net.variants]
     return environment().get_template("network.py.j2").render(
-        input_shape=_input_shape(net), profile=profile,
+        input_shape=_input_shape(net), profile=profile, variants=variants,
         constant_keys={key for key, _, _ in data["constants"]}, **_counted(net), **data)
 
 

@@ -59,7 +59,17 @@ class LeNet5:
     (LeCun's rule for tanh units), biases at zero, from `np.random.default_rng(seed)`.
     """
 
-    def __init__(self, seed=0, dtype="float32", loss="cross_entropy"):
+    def __new__(cls, *args, variant="article", **kwargs):
+        """`variant` names another generated network to build instead ("1998")."""
+        if variant == "1998":
+            from .lenet5_1998 import LeNet5Paper
+
+            return LeNet5Paper(*args, **kwargs)
+        if variant != "article":
+            raise ValueError(f"LeNet5: variant must be one of ['article', '1998'], got {variant!r}")
+        return super().__new__(cls)
+
+    def __init__(self, seed=0, dtype="float32", loss="cross_entropy", variant="article"):
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"LeNet5: dtype must be float32 or float64, got {dtype!r}")

@@ -121,3 +121,12 @@ def test_network_gauss_newton_diagonal_matches_brute_force_where_it_is_exact():
         param[idx] = old
         want = float(np.sum(((up - down) / (2 * eps)) ** 2 * h_x))
         assert diagonal["f6_w"][idx] == pytest.approx(want, rel=1e-6), idx
+
+
+def test_lenet5_builds_the_1998_variant_by_name():
+    from generated.lenet5 import LeNet5
+
+    assert type(LeNet5(variant="1998")) is LeNet5Paper
+    assert type(LeNet5()) is LeNet5 and type(LeNet5(variant="article")) is LeNet5
+    with pytest.raises(ValueError, match="variant must be one of"):
+        LeNet5(variant="1989")

@@ -6,7 +6,7 @@ from the kernel itself (`BACKWARD_ARGS`), so the network template knows no layer
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
@@ -40,6 +40,9 @@ class Network:
     second_order: bool = False                        # its kernels also get `gauss_newton`
     # constants the documents draw: (layer, tensor, (rows, cols) of each row's bitmap)
     pictures: tuple[tuple[str, str, tuple[int, int]], ...] = ()
+    # other networks its class builds by name: (variant, network name), `Class(variant=...)`
+    variants: tuple[tuple[str, str], ...] = ()
+    variant: str = ""                                 # its own name among them ("" : its name)
 
 
 def constant_key(layer: Layer, tensor: str) -> str:
@@ -144,6 +147,7 @@ LENET5_1998 = Network(
     pictures=(("out", "w", (12, 7)),),
 )
 
+LENET5 = replace(LENET5, variants=(("1998", LENET5_1998.name),), variant="article")
 NETWORKS = {net.name: net for net in (LENET5, LENET5_1998)}
 
 
