@@ -238,7 +238,7 @@ class LeNet5PaperPerRule:
         hh = d["x"]
         g = rbf.backward(g, h["h12"], self.constants["out_w"], wrt=("x",))["x"]
         # f6_f
-        d = scaled_tanh.gauss_newton(hh, h["h11"], wrt=("z", ))
+        d = scaled_tanh.gauss_newton(hh, h["h12"], wrt=("z", ))
         hh = d["z"]
         g = scaled_tanh.backward(g, h["h12"], wrt=("z",))["z"]
         # F6: 84 units
@@ -252,7 +252,7 @@ class LeNet5PaperPerRule:
         hh = d["a"]
         g = flatten.backward(g, h["h9"], wrt=("a",))["a"]
         # c5_f
-        d = scaled_tanh.gauss_newton(hh.reshape(len(x), -1), h["h8"].reshape(len(x), -1), wrt=("z", ))
+        d = scaled_tanh.gauss_newton(hh.reshape(len(x), -1), h["h9"].reshape(len(x), -1), wrt=("z", ))
         d = {key: value.reshape(h["h8"].shape) for key, value in d.items()}
         hh = d["z"]
         g = scaled_tanh.backward(g.reshape(len(x), -1), h["h9"].reshape(len(x), -1), wrt=("z",))["z"].reshape(h["h8"].shape)
@@ -263,7 +263,7 @@ class LeNet5PaperPerRule:
         hh = d["a"]
         g = conv2d.backward(g, h["h7"], p["c5_w"], wrt=("a",))["a"]
         # s4_f
-        d = scaled_tanh.gauss_newton(hh.reshape(len(x), -1), h["h6"].reshape(len(x), -1), wrt=("z", ))
+        d = scaled_tanh.gauss_newton(hh.reshape(len(x), -1), h["h7"].reshape(len(x), -1), wrt=("z", ))
         d = {key: value.reshape(h["h6"].shape) for key, value in d.items()}
         hh = d["z"]
         g = scaled_tanh.backward(g.reshape(len(x), -1), h["h7"].reshape(len(x), -1), wrt=("z",))["z"].reshape(h["h6"].shape)
@@ -274,7 +274,7 @@ class LeNet5PaperPerRule:
         hh = d["a"]
         g = subsample2d.backward(g, h["h5"], p["s4_w"], size=2, stride=2, wrt=("a",))["a"]
         # c3_f
-        d = scaled_tanh.gauss_newton(hh.reshape(len(x), -1), h["h4"].reshape(len(x), -1), wrt=("z", ))
+        d = scaled_tanh.gauss_newton(hh.reshape(len(x), -1), h["h5"].reshape(len(x), -1), wrt=("z", ))
         d = {key: value.reshape(h["h4"].shape) for key, value in d.items()}
         hh = d["z"]
         g = scaled_tanh.backward(g.reshape(len(x), -1), h["h5"].reshape(len(x), -1), wrt=("z",))["z"].reshape(h["h4"].shape)
@@ -285,7 +285,7 @@ class LeNet5PaperPerRule:
         hh = d["a"]
         g = conv2d_table.backward(g, h["h3"], p["c3_w"], self.constants["c3_t"], wrt=("a",))["a"]
         # s2_f
-        d = scaled_tanh.gauss_newton(hh.reshape(len(x), -1), h["h2"].reshape(len(x), -1), wrt=("z", ))
+        d = scaled_tanh.gauss_newton(hh.reshape(len(x), -1), h["h3"].reshape(len(x), -1), wrt=("z", ))
         d = {key: value.reshape(h["h2"].shape) for key, value in d.items()}
         hh = d["z"]
         g = scaled_tanh.backward(g.reshape(len(x), -1), h["h3"].reshape(len(x), -1), wrt=("z",))["z"].reshape(h["h2"].shape)
@@ -296,7 +296,7 @@ class LeNet5PaperPerRule:
         hh = d["a"]
         g = subsample2d.backward(g, h["h1"], p["s2_w"], size=2, stride=2, wrt=("a",))["a"]
         # c1_f
-        d = scaled_tanh.gauss_newton(hh.reshape(len(x), -1), h["h0"].reshape(len(x), -1), wrt=("z", ))
+        d = scaled_tanh.gauss_newton(hh.reshape(len(x), -1), h["h1"].reshape(len(x), -1), wrt=("z", ))
         d = {key: value.reshape(h["h0"].shape) for key, value in d.items()}
         hh = d["z"]
         g = scaled_tanh.backward(g.reshape(len(x), -1), h["h1"].reshape(len(x), -1), wrt=("z",))["z"].reshape(h["h0"].shape)

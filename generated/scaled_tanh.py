@@ -18,7 +18,7 @@ INPUTS = ("z", )
 OUTPUT = "a"
 GRADS = ("z", )
 BACKWARD_ARGS = ("a", )
-GN_ARGS = ("z", )  # what gauss_newton(h, ...) reads
+GN_ARGS = ("a", )  # what gauss_newton(h, ...) reads
 GN_TAKES_G = False  # gauss_newton(h, g, ...): a second derivative of its own
 OPTIONS = {}
 A = 1.7159
@@ -54,10 +54,10 @@ def backward(g, a, *, wrt=GRADS):
     return grads
 
 
-def gauss_newton(h, z, *, wrt=GRADS):
+def gauss_newton(h, a, *, wrt=GRADS):
     r"""The Gauss-Newton diagonal for z (those named in `wrt`), given h, the same diagonal for a: h_X[p] = sum_out (da[out]/dX[p])^2 h[out]."""
     sizes = {}
-    _bind("scaled_tanh.gauss_newton", sizes, "z", z, ("N", "J", ))
+    _bind("scaled_tanh.gauss_newton", sizes, "a", a, ("N", "J", ))
     _bind("scaled_tanh.gauss_newton", sizes, "h", h, ("N", "J", ))
     if isinstance(wrt, str):
         wrt = (wrt,)
@@ -66,8 +66,8 @@ def gauss_newton(h, z, *, wrt=GRADS):
         raise ValueError(f"{RULE}.gauss_newton: wrt names {sorted(unknown)}; they are {GRADS}")
     diagonals = {}
 
-    # h_z[n',j'] = A**2*S**2*h[n', j']/cosh(S*z[n', j'])**4
+    # h_z[n',j'] = S**2*(A**4 - 2*A**2*a[n', j']**2 + a[n', j']**4)*h[n', j']/A**2
     if "z" in wrt:
-        gn_z = A**2*S**2*h/np.cosh(S*z)**4  # (N, J)
+        gn_z = S**2*h*(A**4 - 2*A**2*a**2 + a**4)/A**2  # (N, J)
         diagonals["z"] = gn_z
     return diagonals

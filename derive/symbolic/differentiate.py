@@ -245,6 +245,8 @@ def in_terms_of_output(expr: sp.Expr, rule: Rule, wrt: Tensor) -> sp.Expr:
                        for x in sp.preorder_traversal(sols[0])) and not expr.has(h):
                     continue  # the inverse reads `wrt` again, and there is no `h` to replace
                 new = subs_deep(expr, h, sols[0])
+                if not new.has(rule.output.base):
+                    continue  # `h` does not occur: no rewrite (simplify alone is no progress)
                 if not new.has(sp.Sum):
                     new = sp.factor_terms(simplify(new))
                 check = new
