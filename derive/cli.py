@@ -21,7 +21,7 @@ from derive.files import generated_dir
 from derive.gradcheck import gradcheck
 from derive.rulefile import load_rules
 from derive.render import (environment, render_kernel, render_network, render_network_per_rule,
-                     render_runtime, write, write_bytes)
+                     render_runtime, write)
 
 GENERATED = generated_dir()
 
@@ -97,7 +97,7 @@ def documents(out: Path, quiet=False, table=None) -> list[Path]:
     for net in NETWORKS.values() if table is None else ():
         for stem, values, (rows, cols) in pictures(net):
             path = out / f"{stem}.png"
-            changed = write_bytes(path, prototypes_picture(values, rows, cols))
+            changed = write(path, prototypes_picture(values, rows, cols))
             _log(quiet, f"  {'wrote' if changed else 'same '} {path.relative_to(out.parent)}")
             paths.append(path)
     return paths

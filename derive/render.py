@@ -9,6 +9,7 @@ import hashlib
 from functools import lru_cache
 import importlib
 import sys
+import tempfile
 import types
 from pathlib import Path
 
@@ -92,10 +93,17 @@ def render_network(net, strategy=None, profile: bool = False) -> str:
         constant_keys={key for key, _, _ in data["constants"]}, **_counted(net), **data)
 
 
+@lru_cache(maxsize=None)
 def _counted(net) -> dict:
+    """The summary's counts, from the network's kernels rendered into a scratch folder."""
     from derive.lowering.counts import network_counts
 
-    rows, fans = network_counts(net, render_kernel, render_runtime)
+    with tempfile.TemporaryDirectory(prefix="symprop_counts_") as tmp:
+        def load(rule):
+            write(Path(tmp) / f"{rule.name}.py", render_kernel(rule))
+            return load_generated(Path(tmp), rule.name)
+
+        rows, fans = network_counts(net, load)
     unit_fan_in = [(key, fan[0] if len(set(fan)) == 1 else fan) for key, fan in fans.items()]
     return {"summary": rows, "unit_fan_in": unit_fan_in}
 
@@ -130,19 +138,13 @@ def load_generated(folder: Path, name: str):
     return importlib.import_module(full)
 
 
-def write(path: Path, content: str) -> bool:
-    """Write `content` to `path` atomically; return whether the file changed."""
+def write(path: Path, content: str | bytes) -> bool:
+    """Write `content` (text, or bytes for a picture) to `path` atomically; return whether the
+    file changed."""
     path = Path(path)
-    if path.exists() and path.read_text(encoding="utf-8") == content:
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    if path.exists() and path.read_bytes() == data:
         return False
-    atomic_write(path, lambda tmp: Path(tmp).write_text(content, encoding="utf-8", newline="\n"))
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
     return True
 
-
-def write_bytes(path: Path, content: bytes) -> bool:
-    """Write binary `content` to `path` atomically; return whether the file changed."""
-    path = Path(path)
-    if path.exists() and path.read_bytes() == content:
-        return False
-    atomic_write(path, lambda tmp: Path(tmp).write_bytes(content))
-    return True

@@ -178,11 +178,12 @@ class LeNet5Paper:
 
         # C3: convolution 5x5 through the connection table -> 16 maps — rule conv2d_table: (N, 16, 10, 10)
         # z[n,o,i,j] = b[o] + Σ_{c,u,v}(T[o, c]*a[n, c, i + u, j + v]*w[o, c, u, v])
+        c3_f1 = c3_t[:, :, None, None]*c3_w  # (16, 6, 5, 5)
         h3_cols = ws.empty("h3_cols", (6, 5, 5, 10, 10, N), h3.dtype)
         for u in range(5):
             for v in range(5):
                 h3_cols[:, u, v] = h3[:, u:u + 10, v:v + 10]
-        c3_f0 = np.matmul((c3_t[:, :, None, None]*c3_w).reshape(16, 150), h3_cols.reshape(150, 100*N), out=ws.empty("c3_f0", (16, 100*N), np.result_type(c3_t[:, :, None, None]*c3_w, h3_cols))).reshape(16, 10, 10, N)
+        c3_f0 = np.matmul(c3_f1.reshape(16, 150), h3_cols.reshape(150, 100*N), out=ws.empty("c3_f0", (16, 100*N), np.result_type(c3_f1, h3_cols))).reshape(16, 10, 10, N)
         np.add(c3_f0, c3_b[:, None, None, None], out=c3_f0)
         h4 = c3_f0  # in place
 

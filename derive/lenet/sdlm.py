@@ -26,6 +26,7 @@ import numpy as np
 
 from derive.files import atomic_write
 from derive.lenet import mnist
+from derive.lenet.train import error_rate
 
 SCHEDULE = ((2, 0.0005), (5, 0.0002), (8, 0.0001), (12, 0.00005), (None, 0.00001))
 BACKGROUND, FOREGROUND = -0.1, 1.175
@@ -65,12 +66,6 @@ def paper_scale(images: np.ndarray, dtype) -> np.ndarray:
     """MNIST padded to 32x32, background -0.1 and foreground 1.175 (the paper's input range)."""
     unit = mnist.pad_and_scale(images, dtype=dtype)
     return (BACKGROUND + (FOREGROUND - BACKGROUND) * unit).astype(dtype)
-
-
-def error_rate(net, images, labels, batch=1000) -> float:
-    guesses = np.concatenate([net.predict(images[i:i + batch])
-                              for i in range(0, len(images), batch)])
-    return float(np.mean(guesses != labels))
 
 
 def train_sdlm(config: SdlmConfig, echo=print) -> dict:
@@ -118,8 +113,8 @@ def train_sdlm(config: SdlmConfig, echo=print) -> dict:
                      f"{(k + len(idx)) / (time.perf_counter() - start):6.0f} images/s  "
                      f"loss {total / (k + len(idx)):.4f}")
         seconds = time.perf_counter() - start
-        test_error = error_rate(net, tx, ty)
-        train_error = error_rate(net, x[:10000], y[:10000])
+        test_error, _ = error_rate(net, tx, ty)
+        train_error, _ = error_rate(net, x[:10000], y[:10000])
         history.append({"epoch": epoch + 1, "eta": eta, "train_loss": total / n,
                         "test_error": test_error, "train_error_first_10000": train_error,
                         "seconds": seconds, "images_per_second": n / seconds,

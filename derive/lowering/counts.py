@@ -13,9 +13,7 @@ unit is counted.
 """
 from __future__ import annotations
 
-import types
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import sympy as sp
@@ -30,21 +28,6 @@ class LayerCount:
     trainable: dict[str, int]      # rule tensor -> entries the gradient reaches
 
 
-def _kernel(rule, render_kernel, render_runtime):
-    runtime = types.ModuleType("_counts_runtime")
-    exec(render_runtime(), runtime.__dict__)  # noqa: S102 — our own generated code
-    module = types.ModuleType(f"_counts_{rule.name}")
-    source = render_kernel(rule).replace("from ._runtime import", "from _counts_runtime import")
-    import sys
-
-    sys.modules["_counts_runtime"] = runtime
-    try:
-        exec(compile(source, f"<{rule.name}>", "exec"), module.__dict__)  # noqa: S102
-    finally:
-        sys.modules.pop("_counts_runtime", None)
-    return module
-
-
 def additive(rule, name: str) -> bool:
     """A parameter whose Jacobian reads no input: a bias."""
     expr, _ = jacobian(rule, name)
@@ -53,9 +36,9 @@ def additive(rule, name: str) -> bool:
                    for x in sp.preorder_traversal(expr))
 
 
-def count_layer(rule, sample_shape, params: dict, constants: dict, options: dict,
-                render=None) -> LayerCount:
-    module = _kernel(rule, *render)
+def count_layer(module, rule, sample_shape, params: dict, constants: dict,
+                options: dict) -> LayerCount:
+    """The counts of one layer, from `module`, the rule's generated kernel."""
     rng = np.random.default_rng(0)
     inp = rule.tensors[0].name
     values = {name: rng.uniform(0.5, 1.5, shape) for name, shape in params.items()}
@@ -99,11 +82,10 @@ def count_layer(rule, sample_shape, params: dict, constants: dict, options: dict
     return LayerCount(fans, connections, trainable)
 
 
-@lru_cache(maxsize=None)
-def network_counts(net, render_kernel, render_runtime) -> tuple[list, dict]:
+def network_counts(net, load) -> tuple[list, dict]:
     """The summary's rows, (title, output shape, trainable parameters, connections), one per
-    layer with parameters or constants, and the fan-in of each parameter's output maps. The
-    kernels are rendered by the functions given (the renderer's own)."""
+    layer with parameters or constants, and the fan-in of each parameter's output maps.
+    `load(rule)` gives the rule's generated kernel module."""
     from derive.lowering.network import _shape_after, _shape_of
     from derive.rules import RULES
 
@@ -119,9 +101,8 @@ def network_counts(net, render_kernel, render_runtime) -> tuple[list, dict]:
             t: _shape_of(v) for t, v in layer.constants}
         out = tuple(_shape_after(rule, shapes, options)[1:])
         if layer.params or layer.constants:
-            c = count_layer(rule, shape, dict(layer.params),
-                            {t: np.array(v, dtype=float) for t, v in layer.constants}, options,
-                            (render_kernel, render_runtime))
+            c = count_layer(load(rule), rule, shape, dict(layer.params),
+                            {t: np.array(v, dtype=float) for t, v in layer.constants}, options)
             rows.append((layer.title or layer.name, out, sum(c.trainable.values()), c.connections))
             for tname, _ in layer.params:
                 fans[f"{layer.name}_{tname.lower()}"] = c.fan_in

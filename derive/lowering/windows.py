@@ -95,8 +95,9 @@ def lower_window(low, node, extent_rank) -> tuple[str, tuple]:
         scale = f"{low.print_scalar(sp.Mul(coeff, *scalars))} * " if scalars or coeff != 1 else ""
         if how == "patches":
             rest = [r for r, _ in parsed if r is not patches[0]]
-            # several plain reads (a connection table times the weights): multiplied first
-            other = low._read(rest[0], native=True) if len(rest) == 1 else low.lower(sp.Mul(*rest))
+            # several plain reads (a connection table times the weights): multiplied once first
+            other = low._read(_as_read(low, sp.Mul(*rest)) if len(rest) > 1 else rest[0],
+                              native=True)
             lines = gemm.lower_patches(low, patches, loops, other, bound, keep, scale, name)
         else:
             lines = gemm.lower_scatter(low, parsed, scatter, loops, bound, keep, scale, name)
